@@ -1,0 +1,90 @@
+# Everything this project needs on a fresh Debian 12 machine (as root) is
+# installed from here: Debian packages, the Python toolchain in .venv, the
+# collections, the lab's base image. Run `make help` for the targets.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export CONTAINERS_CONF := $(CURDIR)/molecule/resources/image/containers.conf
+export ANSIBLE_FORCE_COLOR ?= $(if $(CI),0,1)
+
+# Debian packages for the controller and the lab (see shared ENVIRONMENT notes):
+# podman with runc (crun fails on hybrid cgroups), netavark and aardvark-dns for
+# lab networks (netavark needs iptables), mmdebstrap for the base image.
+APT_PACKAGES := podman runc netavark aardvark-dns iptables mmdebstrap \
+	openssh-client python3-venv git curl ca-certificates
+
+# Every folder under molecule/ with a molecule.yml is a scenario.
+SCENARIOS := $(sort $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
+PLAYBOOKS := $(filter-out playbooks/templates/%,$(wildcard playbooks/*.yml))
+
+.PHONY: help setup apt venv collections lint app-test molecule test demo lab-up lab-down clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+setup: apt venv collections ## Install everything the project needs (idempotent)
+
+apt: ## Install the Debian packages that are missing
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "apt: installing$$missing"; \
+	  apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+venv: apt $(VENV)/.installed ## Create .venv with the pinned toolchain
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e app/
+	touch $@
+
+collections: venv ## Install the pinned collections (offline when the ansible package bundles them)
+	@$(BIN)/ansible-galaxy collection install -r requirements.yml | tail -n 1
+
+lint: setup ## yamllint, ansible-lint (production profile), syntax checks, ruff
+	$(BIN)/yamllint --strict .
+	$(BIN)/ansible-lint --profile production --offline
+	@for p in $(PLAYBOOKS); do \
+	  for inv in inventory/*/; do \
+	    $(BIN)/ansible-playbook --syntax-check -i "$$inv" "$$p" >/dev/null || { echo "syntax check failed: $$p with $$inv"; exit 1; }; \
+	  done; \
+	done; echo "syntax check: $(words $(PLAYBOOKS)) playbooks against $(words $(wildcard inventory/*/)) inventories"
+	$(BIN)/ruff check app molecule
+	$(BIN)/ruff format --check app molecule
+
+app-test: setup ## The Flask app's own tests
+	cd app && $(BIN)/pytest -q
+
+molecule: setup ## Every Molecule scenario, full sequence (SCENARIOS="lab" to pick)
+	@for s in $(SCENARIOS); do \
+	  echo "=== molecule test -s $$s"; \
+	  $(BIN)/molecule test -s "$$s" || exit 1; \
+	done
+
+test: lint app-test molecule ## Everything CI checks
+	@echo "make test: lint, app tests and scenarios ($(SCENARIOS)) passed"
+
+lab-up: setup ## Create the local lab's hosts (inventory/local)
+	$(BIN)/ansible-playbook -i inventory/local molecule/resources/playbooks/lab-up.yml
+
+lab-down: setup ## Destroy the local lab's hosts
+	$(BIN)/ansible-playbook -i inventory/local molecule/resources/playbooks/lab-down.yml
+
+demo: lab-up ## Provision the local lab with site.yml and print what it serves
+	$(BIN)/ansible-playbook -i inventory/local playbooks/site.yml
+	@$(BIN)/ansible-playbook -i inventory/local molecule/resources/playbooks/lab-report.yml
+
+clean: lab-down ## Destroy the lab and remove local caches (keeps the base image)
+	rm -rf .cache .lab
