@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask_migrate import downgrade
 from flaskapp import create_app
@@ -13,10 +14,14 @@ def test_health_answers_ok(client):
     assert response.json == {"status": "ok"}
 
 
-def test_health_does_not_touch_the_database(env):
+@pytest.fixture
+def client_without_database(env):
     env["DATABASE_URL"] = "sqlite:////nonexistent-folder/never.db"
-    response = create_app(env).test_client().get("/health")
-    assert response.status_code == 200
+    return create_app(env).test_client()
+
+
+def test_health_does_not_touch_the_database(client_without_database):
+    assert client_without_database.get("/health").status_code == 200
 
 
 def test_ready_when_database_answers_and_is_migrated(client):
@@ -25,9 +30,8 @@ def test_ready_when_database_answers_and_is_migrated(client):
     assert response.json == {"status": "ready"}
 
 
-def test_not_ready_when_database_is_unreachable(env):
-    env["DATABASE_URL"] = "sqlite:////nonexistent-folder/never.db"
-    response = create_app(env).test_client().get("/ready")
+def test_not_ready_when_database_is_unreachable(client_without_database):
+    response = client_without_database.get("/ready")
     assert response.status_code == 503
     assert response.json["status"] == "unavailable"
     assert response.json["reason"].startswith("database:")
