@@ -1,0 +1,79 @@
+"""Gunicorn under systemd: socket activation, a hardened unit, restarts that refuse nothing."""
+
+import shlex
+
+import pytest
+from conftest import APP, SOCKET
+
+testinfra_hosts = ["app"]
+
+
+@pytest.mark.parametrize("unit", [f"{APP}.socket", f"{APP}.service"])
+def test_unit_is_enabled_and_active(host, unit):
+    service = host.service(unit)
+    assert service.is_enabled
+    assert service.is_running
+
+
+def test_service_is_type_notify_and_restarts_on_failure(host):
+    props = host.run(f"systemctl show {APP}.service -p Type -p Restart -p User").stdout.split()
+    assert props == ["Type=notify", "Restart=on-failure", f"User={APP}"]
+
+
+def test_socket_is_held_by_systemd_and_open_to_the_web_server_group(host):
+    socket = host.file(SOCKET)
+    assert socket.is_socket
+    assert (socket.user, socket.group, socket.mode) == ("root", "www-data", 0o660)
+    with host.sudo():
+        holders = host.run(f"ss -xlpn src {SOCKET}").stdout
+    assert '"systemd",pid=1' in holders
+
+
+def test_workers_are_two_per_core_plus_one(host):
+    cores = int(host.run("nproc").stdout)
+    master = host.run(f"systemctl show -p MainPID --value {APP}.service").stdout.strip()
+    workers = host.run(f"pgrep -P {master}").stdout.split()
+    assert len(workers) == min(2 * cores + 1, 9)
+    assert {host.process.get(pid=int(pid)).user for pid in workers} == {APP}
+
+
+def test_unit_sandbox_exposure_is_low(host):
+    with host.sudo():
+        verdict = host.run(f"systemd-analyze security {APP}.service --no-pager").stdout.splitlines()[-1]
+    exposure = float(verdict.split("exposure level for")[1].split(":")[1].split()[0])
+    assert exposure <= 2.0, verdict
+
+
+def test_sandbox_mounts_everything_read_only_but_shared(host):
+    master = host.run(f"systemctl show -p MainPID --value {APP}.service").stdout.strip()
+    with host.sudo():
+        mounts = host.file(f"/proc/{master}/mountinfo").content_string.splitlines()
+    options = {fields[4]: fields[5].split(",") for fields in (line.split() for line in mounts)}
+    assert "ro" in options["/"]
+    assert "rw" in options[f"/srv/{APP}/shared"]
+
+
+def test_a_restart_refuses_no_request(host):
+    # Steady requests over the socket for 8 s while the service restarts.
+    script = (
+        "ok=0; bad=0; end=$((SECONDS+8)); (sleep 2; systemctl restart " + APP + ".service) & "
+        "while [ $SECONDS -lt $end ]; do "
+        "c=$(curl -s -o /dev/null -w '%{http_code}' --max-time 15 --unix-socket "
+        + SOCKET
+        + " http://localhost/health); "
+        '[ "$c" = 200 ] && ok=$((ok+1)) || bad=$((bad+1)); done; wait; echo "$ok $bad"'
+    )
+    with host.sudo():
+        result = host.run(f"bash -c {shlex.quote(script)}")
+    ok, bad = map(int, result.stdout.split())
+    assert bad == 0
+    assert ok > 20
+
+
+def test_killed_master_is_serving_again_within_10_seconds(host, wait_until_serving):
+    before = host.run(f"systemctl show -p MainPID --value {APP}.service").stdout.strip()
+    with host.sudo():
+        host.run_expect([0], f"kill -9 {before}")
+    assert wait_until_serving(10) is not None
+    after = host.run(f"systemctl show -p MainPID --value {APP}.service").stdout.strip()
+    assert after not in ("0", before)

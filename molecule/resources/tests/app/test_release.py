@@ -1,0 +1,116 @@
+"""Releases: layout, ownership, the switch to new code, and pruning.
+
+The scenario converges release 1.0.0, then its side effect deploys 1.0.1 and
+1.0.2 keeping two releases; these checks read the result.
+"""
+
+import json
+
+import pytest
+from conftest import APP, BASE, SOCKET
+
+testinfra_hosts = ["app"]
+
+
+@pytest.mark.parametrize(
+    ("path", "owner", "group", "mode"),
+    [
+        (BASE, "root", "root", 0o755),
+        (f"{BASE}/releases", "root", "root", 0o755),
+        (f"{BASE}/shared", "root", APP, 0o750),
+        (f"{BASE}/shared/instance", APP, APP, 0o750),
+        (f"{BASE}/shared/uploads", APP, APP, 0o750),
+        (f"/etc/{APP}", "root", APP, 0o750),
+    ],
+)
+def test_folder_ownership_and_mode(host, path, owner, group, mode):
+    with host.sudo():
+        folder = host.file(path)
+        assert folder.is_directory
+        assert (folder.user, folder.group, folder.mode) == (owner, group, mode)
+
+
+@pytest.mark.parametrize("path", [f"{BASE}/shared/app.env", f"/etc/{APP}/gunicorn.conf.py"])
+def test_settings_files_are_readable_by_the_app_group_only(host, path):
+    with host.sudo():
+        settings = host.file(path)
+        assert (settings.user, settings.group, settings.mode) == ("root", APP, 0o640)
+
+
+def test_environment_file_holds_a_strong_secret_key(host):
+    with host.sudo():
+        lines = host.file(f"{BASE}/shared/app.env").content_string.splitlines()
+    keys = [line.split("=", 1)[1].strip("'") for line in lines if line.startswith("SECRET_KEY=")]
+    assert len(keys) == 1 and len(keys[0]) >= 32
+    assert "APP_ENV='production'" in lines
+
+
+def test_current_points_at_a_complete_release(host, current_release):
+    assert host.file(f"{BASE}/current").is_symlink
+    assert current_release.startswith(f"{BASE}/releases/")
+    assert host.file(f"{current_release}/.installed").exists
+    assert host.file(f"{current_release}/venv/bin/gunicorn").exists
+    assert not host.file(f"{current_release}/wheelhouse").exists
+
+
+def test_release_code_belongs_to_root(host, current_release):
+    found = host.run(f"find {current_release} ! -type l \\( ! -user root -o -perm /022 \\)").stdout.strip()
+    assert found == ""
+
+
+def test_app_user_cannot_write_its_code(host, current_release):
+    with host.sudo(APP):
+        assert host.run(f"touch {current_release}/venv/x").rc != 0
+        assert host.run(f"touch {BASE}/shared/instance/probe && rm {BASE}/shared/instance/probe").rc == 0
+
+
+def test_version_reports_the_release_current_points_at(get, current_release, host):
+    status, body = get("/version")
+    assert status == 200
+    metadata = json.loads(host.file(f"{current_release}/release.json").content_string)
+    assert body["release"] == metadata["release"] == current_release.rsplit("/", 1)[1]
+    assert body["revision"] == metadata["revision"]
+
+
+def test_the_switch_serves_the_new_code(get):
+    # 1.0.0 was converged first; the side effect switched to 1.0.1, then 1.0.2.
+    assert get("/version")[1]["version"] == "1.0.2"
+
+
+def test_releases_beyond_the_kept_two_are_pruned(host, current_release):
+    releases = host.file(f"{BASE}/releases").listdir()
+    assert len(releases) == 2
+    previous = host.file(f"{BASE}/previous").linked_to
+    assert sorted(releases) == sorted([current_release.rsplit("/", 1)[1], previous.rsplit("/", 1)[1]])
+    assert f"{APP}==1.0.1" in host.file(f"{previous}/requirements.txt").content_string
+
+
+def test_release_venv_has_the_app_and_the_server_and_nothing_from_outside(host, current_release):
+    installed = host.run(f"{current_release}/venv/bin/pip list --format=freeze").stdout
+    assert f"{APP}==1.0.2" in installed
+    assert "gunicorn==27.0.1" in installed
+    requirements = host.file(f"{current_release}/requirements.txt").content_string.split()
+    assert requirements == [f"{APP}==1.0.2", "gunicorn==27.0.1"]
+
+
+@pytest.mark.parametrize(("user", "allowed"), [("www-data", True), ("nobody", False)])
+def test_only_the_web_server_group_may_connect_to_the_socket(host, user, allowed):
+    with host.sudo(user):
+        answer = host.run(f"curl -s -o /dev/null -w '%{{http_code}}' --unix-socket {SOCKET} http://localhost/health")
+    assert (answer.stdout == "200") is allowed
+
+
+@pytest.mark.parametrize("path", ["/health", "/ready"])
+def test_health_endpoints_answer_200(get, path):
+    assert get(path)[0] == 200
+
+
+def test_the_api_works_end_to_end(get, host):
+    with host.sudo():
+        created = host.run(
+            "curl -sS -o /dev/null -w '%{http_code}' --unix-socket /run/flaskapp/gunicorn.sock"
+            " -H 'Content-Type: application/json' -d '{\"title\": \"from testinfra\"}' http://localhost/api/notes"
+        )
+    assert created.stdout == "201"
+    titles = [note["title"] for note in get("/api/notes")[1]["notes"]]
+    assert "from testinfra" in titles
