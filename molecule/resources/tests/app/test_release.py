@@ -73,8 +73,18 @@ def test_version_reports_the_release_current_points_at(get, current_release, hos
 
 
 def test_the_switch_serves_the_new_code(get):
-    # 1.0.0 was converged first; the side effect switched to 1.0.1, then 1.0.2.
+    # 1.0.0 was converged first (from app/); the side effect switched to 1.0.1, then 1.0.2.
     assert get("/version")[1]["version"] == "1.0.2"
+
+
+def test_releases_came_from_a_wheel_and_from_a_git_tag(host, current_release):
+    previous = host.file(f"{BASE}/previous").linked_to
+    wheel_release = json.loads(host.file(f"{previous}/release.json").content_string)
+    git_release = json.loads(host.file(f"{current_release}/release.json").content_string)
+    assert wheel_release["revision"] == "wheel:flaskapp-1.0.1-py3-none-any.whl"
+    with host.sudo():
+        tag_commit = host.run("git -C /var/tmp/app-repo rev-parse v1.0.2^{commit}").stdout.strip()
+    assert git_release["revision"] == tag_commit
 
 
 def test_releases_beyond_the_kept_two_are_pruned(host, current_release):
