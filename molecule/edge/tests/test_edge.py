@@ -1,0 +1,162 @@
+"""From an outside client: TLS from the ACME server, redirects, headers, static files, limits, ports."""
+
+import re
+import time
+
+import pytest
+from conftest import SITE
+
+testinfra_hosts = ["client1"]
+
+
+def serial(host) -> str:
+    out = host.run(
+        f"echo | openssl s_client -connect {SITE}:443 -servername {SITE} 2>/dev/null | openssl x509 -noout -serial"
+    )
+    return out.stdout.strip()
+
+
+def test_https_chain_is_issued_by_pebble_and_verifies(curl, host):
+    assert curl(f"-o /dev/null -w '%{{http_code}} %{{ssl_verify_result}}' https://{SITE}/health") == "200 0"
+    issuer = host.run(
+        f"echo | openssl s_client -connect {SITE}:443 -servername {SITE} 2>/dev/null | openssl x509 -noout -issuer"
+    ).stdout
+    assert "Pebble" in issuer
+
+
+def test_certificate_key_is_ecdsa_p256(host):
+    text = host.run(
+        f"echo | openssl s_client -connect {SITE}:443 -servername {SITE} 2>/dev/null | openssl x509 -noout -text"
+    ).stdout
+    assert "id-ecPublicKey" in text and "prime256v1" in text
+
+
+def test_http_redirects_to_https(curl):
+    assert curl(f"-o /dev/null -w '%{{http_code}} %{{redirect_url}}' http://{SITE}/notes?x=1") == (
+        f"301 https://{SITE}/notes?x=1"
+    )
+
+
+def test_acme_challenge_path_stays_on_http(curl, web):
+    with web.sudo():
+        web.run_expect([0], "echo probe > /var/www/letsencrypt/.well-known/acme-challenge/probe")
+    try:
+        assert curl(f"-w ' %{{http_code}}' http://{SITE}/.well-known/acme-challenge/probe") == "probe\n 200"
+    finally:
+        with web.sudo():
+            web.run("rm -f /var/www/letsencrypt/.well-known/acme-challenge/probe")
+
+
+@pytest.mark.parametrize("version", ["-tls1", "-tls1_1"])
+def test_old_tls_versions_are_refused(host, version):
+    # The client allows them (SECLEVEL=0); the server must say no.
+    out = host.run(
+        f"echo | openssl s_client {version} -cipher 'DEFAULT@SECLEVEL=0' -connect {SITE}:443 -servername {SITE} 2>&1"
+    )
+    assert "alert protocol version" in out.stdout or "no protocols available" in out.stdout
+    assert "BEGIN CERTIFICATE" not in out.stdout
+
+
+@pytest.mark.parametrize("version", ["-tls1_2", "-tls1_3"])
+def test_tls_12_and_13_are_accepted(host, version):
+    out = host.run(f"echo | openssl s_client {version} -connect {SITE}:443 -servername {SITE} 2>&1").stdout
+    assert re.search(r"Protocol\s*:\s*TLSv1\.[23]", out)
+
+
+def test_http2_is_spoken(curl):
+    assert curl(f"--http2 -o /dev/null -w '%{{http_version}}' https://{SITE}/health") == "2"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "strict-transport-security: max-age=63072000; includesubdomains",
+        "x-content-type-options: nosniff",
+        "x-frame-options: deny",
+        "referrer-policy: strict-origin-when-cross-origin",
+        "content-security-policy: default-src 'self'",
+    ],
+)
+def test_security_headers_are_sent(curl, header):
+    headers = curl(f"-D - -o /dev/null https://{SITE}/").lower()
+    assert header in headers
+
+
+def test_static_asset_comes_from_nginx_with_cache_headers(curl):
+    headers = curl(f"-D - -o /dev/null -H 'Accept-Encoding: gzip' https://{SITE}/static/app.css").lower()
+    assert headers.startswith("http/2 200")
+    assert "cache-control: public, max-age=2592000" in headers
+    assert "expires:" in headers
+    assert "content-encoding: gzip" in headers
+    # The app tags every answer with X-Request-ID: this one never reached it.
+    assert "x-request-id" not in headers
+    assert "x-content-type-options: nosniff" in headers
+
+
+def test_dynamic_answers_come_from_the_app_through_nginx(curl):
+    headers = curl(f"-D - -o /dev/null https://{SITE}/version").lower()
+    assert "x-request-id:" in headers
+
+
+def test_unknown_host_names_get_no_answer(host, web):
+    address = web.interface.default().addresses[0]
+    tls = host.run(f"curl -sS -k --max-time 5 --resolve other.test:443:{address} https://other.test/")
+    assert tls.rc != 0
+    plain = host.run(f"curl -sS --max-time 5 -H 'Host: other.test' http://{address}/")
+    assert plain.rc == 52  # empty reply: Nginx closed the connection (444)
+
+
+def test_only_ssh_http_and_https_are_reachable(host, web):
+    # Gunicorn listens on every interface here: only the firewall keeps it private.
+    assert web.socket("tcp://0.0.0.0:8000").is_listening
+    scan = host.run(f"nmap -Pn -T4 --max-retries 1 -p 1-1024,5432,6379,8000,8080,8443 {SITE}").stdout
+    open_ports = set(re.findall(r"^(\d+)/tcp\s+open\s", scan, re.MULTILINE))
+    assert open_ports == {"22", "80", "443"}, scan
+
+
+def test_past_the_burst_the_rate_limit_answers_429(host):
+    # 100 requests on one keep-alive connection, as fast as they go (burst 40, 20/s).
+    urls = " ".join([f"https://{SITE}/health"] * 100)
+    codes = host.run(f"curl -sk -o /dev/null -w '%{{http_code}}\\n' {urls}").stdout.split()
+    assert codes[0] == "200"
+    assert "429" in codes
+    time.sleep(3)  # let the bucket refill for the checks after this one
+
+
+def test_certbot_renewal_dry_run_passes(web):
+    # certbot 2.1 sends a dry run to Let's Encrypt's staging unless --server is given.
+    with web.sudo():
+        result = web.run("certbot renew --dry-run --no-random-sleep-on-renew --server https://acme1.lab.test:14000/dir")
+    assert result.rc == 0, result.stdout + result.stderr
+
+
+def test_renewal_is_left_to_debians_timer_with_a_reload_hook(web):
+    assert web.service("certbot.timer").is_enabled
+    assert web.service("certbot.timer").is_running
+    with web.sudo():
+        hook = web.file("/etc/letsencrypt/renewal-hooks/deploy/50-reload-web-server")
+        assert hook.mode == 0o755
+        assert "nginx -t -q && systemctl reload nginx" in hook.content_string
+
+
+def test_forced_renewal_is_served_without_a_failed_request(host, web, pebble_root):
+    before = serial(host)
+    # About 10 requests a second for 12 s, while the certificate is renewed.
+    loop = (
+        "ok=0; bad=0; end=$((SECONDS+12)); while [ $SECONDS -lt $end ]; do "
+        f"c=$(curl -s -o /dev/null -w '%{{http_code}}' --max-time 5 --cacert {pebble_root} https://{SITE}/health); "
+        '[ "$c" = 200 ] && ok=$((ok+1)) || bad=$((bad+1)); sleep 0.1; done; echo "$ok $bad" > /tmp/renewal-load'
+    )
+    host.run_expect([0], f"rm -f /tmp/renewal-load; nohup bash -c '{loop}' >/dev/null 2>&1 &")
+    time.sleep(2)
+    with web.sudo():
+        renewal = web.run("certbot renew --force-renewal --no-random-sleep-on-renew --cert-name flaskapp")
+    assert renewal.rc == 0, renewal.stdout + renewal.stderr
+    for _ in range(30):
+        if host.file("/tmp/renewal-load").exists:
+            break
+        time.sleep(1)
+    ok, bad = map(int, host.file("/tmp/renewal-load").content_string.split())
+    assert bad == 0
+    assert ok > 30
+    assert serial(host) != before
