@@ -76,8 +76,9 @@ molecule: setup ## Every Molecule scenario, full sequence (SCENARIOS="lab" to pi
 test: lint app-test molecule ## Everything CI checks
 	@echo "make test: lint, app tests and scenarios ($(SCENARIOS)) passed"
 
-lab-up: setup ## Create the local lab's hosts (inventory/local)
-	$(BIN)/ansible-playbook -i inventory/local molecule/resources/playbooks/lab-up.yml
+lab-up: setup ## Create the local lab's hosts (inventory/local) and its ACME server
+	$(BIN)/ansible-playbook -i inventory/local molecule/resources/playbooks/lab-up.yml \
+	  molecule/resources/playbooks/acme-server.yml
 
 lab-down: setup ## Destroy the local lab's hosts
 	$(BIN)/ansible-playbook -i inventory/local molecule/resources/playbooks/lab-down.yml
