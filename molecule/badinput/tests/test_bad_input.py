@@ -10,6 +10,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import time
 
 import pytest
@@ -17,6 +18,8 @@ import pytest
 testinfra_hosts = ["app1"]
 
 PROJECT = os.environ["MOLECULE_PROJECT_DIRECTORY"]
+# The ansible-playbook of the toolchain running these tests, activated or not.
+ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 SECRET = "a-valid-secret-key-of-forty-eight-characters-xx"
 
 VALID = {
@@ -78,7 +81,7 @@ def run_site(extra: dict) -> subprocess.CompletedProcess:
     settings = json.dumps(VALID | extra)
     return subprocess.run(
         [
-            "ansible-playbook",
+            ANSIBLE_PLAYBOOK,
             "-i",
             os.environ["MOLECULE_INVENTORY_FILE"],
             f"{PROJECT}/playbooks/site.yml",
