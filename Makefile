@@ -61,8 +61,8 @@ lint: setup ## yamllint, ansible-lint (production profile), syntax checks, ruff
 	    $(BIN)/ansible-playbook --syntax-check -i "$$inv" "$$p" >/dev/null || { echo "syntax check failed: $$p with $$inv"; exit 1; }; \
 	  done; \
 	done; echo "syntax check: $(words $(PLAYBOOKS)) playbooks against $(words $(wildcard inventory/*/)) inventories"
-	$(BIN)/ruff check app molecule
-	$(BIN)/ruff format --check app molecule
+	$(BIN)/ruff check app molecule playbooks
+	$(BIN)/ruff format --check app molecule playbooks
 
 app-test: setup ## The Flask app's own tests
 	cd app && $(BIN)/pytest -q

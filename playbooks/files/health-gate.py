@@ -9,6 +9,7 @@ BASE is http://HOST:PORT or unix:/path/to/socket. Prints one line of JSON:
 {"ok": true|false, "check": <what failed last>, "detail": ..., "passes": N}.
 Exits 0 when the gate passed, 1 when not.
 """
+
 import argparse
 import http.client
 import json
