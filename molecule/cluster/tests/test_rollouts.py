@@ -1,0 +1,94 @@
+"""Rolling deploys under steady load, judged from the load client's own record.
+
+The side effect ran four rollouts, each while client1 sent 50 HTTPS requests a
+second through lb1 and recorded every answer; it kept each record, each run's
+exit code and output, and what every app host served afterwards.
+"""
+
+import json
+import os
+import pathlib
+import re
+
+import pytest
+import testinfra
+
+testinfra_hosts = ["client1"]
+
+DIR = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
+RATE = 50
+PHASES = ["good", "unready", "crash", "rollback"]
+
+
+def record(phase: str) -> list[dict]:
+    return [json.loads(line) for line in (DIR / f"load-{phase}.jsonl").read_text().splitlines()]
+
+
+def outcome(phase: str) -> dict:
+    return json.loads((DIR / f"run-{phase}.json").read_text())
+
+
+def before() -> str:
+    return json.loads((DIR / "release-before.json").read_text())["release"]
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_no_request_fails_during_the_rollout(phase):
+    answers = record(phase)
+    failed = [r for r in answers if r["status"] != 200]
+    assert len(answers) >= RATE * 10, "the load ran for less than 10 seconds"
+    assert failed == [], f"{len(failed)} of {len(answers)} failed, first: {failed[:3]}"
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_the_load_was_steady(phase):
+    answers = record(phase)
+    span = answers[-1]["t"] - answers[0]["t"]
+    assert len(answers) >= 0.9 * RATE * span
+
+
+def test_a_good_release_reaches_every_host():
+    run = outcome("good")
+    assert run["rc"] == 0, run["stdout"][-3000:]
+    new = set(run["serves"].values())
+    assert len(new) == 1 and before() not in new
+    served = [r["release"] for r in record("good")]
+    assert served[0] == before()
+    assert set(served[-RATE:]) == new, "the last second of load was not all on the new release"
+
+
+@pytest.mark.parametrize(
+    ("phase", "check"),
+    [
+        ("unready", r"GET /ready == 200 failed \(answered 503"),
+        # Gunicorn's master reports ready before its workers load the app: the
+        # unit starts, then exits when no worker boots; the gate sees no answer.
+        ("crash", r"GET /ready == 200 failed \(no answer.*this release crashes at start"),
+    ],
+)
+def test_a_failing_release_is_rolled_back_and_stops_the_rollout(phase, check):
+    run, good = outcome(phase), outcome("good")
+    assert run["rc"] != 0
+    message = re.search(r"Deploy stopped at (\S+): (.*?)\.\s+\1 is back on release (\S+);", run["stderr"], re.S)
+    assert message, run["stdout"][-3000:]
+    assert message[1] == "app1"
+    assert re.search(check, message[2]), message[2]
+    # Every host serves what it served before; app2 was never drained or switched.
+    assert run["serves"] == good["serves"]
+    assert "[app2 -> lb1]" not in run["stdout"]
+    # Through the load balancer, only the release before was ever seen.
+    assert {r["release"] for r in record(phase)} == set(good["serves"].values())
+
+
+def test_rollback_to_a_named_release_reaches_every_host():
+    run = outcome("rollback")
+    assert run["rc"] == 0, run["stdout"][-3000:]
+    assert set(run["serves"].values()) == {before()}
+    assert record("rollback")[-1]["release"] == before()
+
+
+def test_the_upstream_has_every_app_host_back(request):
+    lb = testinfra.get_host("ansible://lb1", ansible_inventory=request.config.option.ansible_inventory)
+    with lb.sudo():
+        status = lb.check_output("nginx-upstream flaskapp status")
+    assert [line.split()[1] for line in status.splitlines()] == ["up", "up"]
