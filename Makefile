@@ -24,7 +24,7 @@ APT_PACKAGES := podman runc netavark aardvark-dns iptables mmdebstrap \
 SCENARIOS := $(sort $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 PLAYBOOKS := $(filter-out playbooks/templates/%,$(wildcard playbooks/*.yml))
 
-.PHONY: help setup apt venv collections lint app-test molecule test demo lab-up lab-down clean
+.PHONY: help setup apt venv collections lint wheel app-test molecule test demo lab-up lab-down clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -63,6 +63,9 @@ lint: setup ## yamllint, ansible-lint (production profile), syntax checks, ruff
 	done; echo "syntax check: $(words $(PLAYBOOKS)) playbooks against $(words $(wildcard inventory/*/)) inventories"
 	$(BIN)/ruff check app molecule playbooks
 	$(BIN)/ruff format --check app molecule playbooks
+
+wheel: venv ## Build the app's wheel into dist/ (the artifact CI promotes from staging to production)
+	rm -rf dist && $(BIN)/python -m build --wheel --outdir dist app
 
 app-test: setup ## The Flask app's own tests
 	cd app && $(BIN)/pytest -q
