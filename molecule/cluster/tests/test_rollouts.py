@@ -17,7 +17,7 @@ testinfra_hosts = ["client1"]
 
 DIR = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
 RATE = 50
-PHASES = ["good", "unready", "crash", "rollback"]
+PHASES = ["good", "unready", "crash", "rollback", "nodisk", "unreachable"]
 
 
 def record(phase: str) -> list[dict]:
@@ -92,3 +92,23 @@ def test_the_upstream_has_every_app_host_back(request):
     with lb.sudo():
         status = lb.check_output("nginx-upstream flaskapp status")
     assert [line.split()[1] for line in status.splitlines()] == ["up", "up"]
+
+
+def test_a_host_without_room_stops_the_deploy_before_anything_moves():
+    run, served_before = outcome("nodisk"), outcome("rollback")["serves"]
+    out = run["stdout"] + run["stderr"]
+    assert run["rc"] != 0
+    assert re.search(r"/srv/flaskapp/releases on app1 has \d+ MB free; a new release needs \d+ MB", out), out[-3000:]
+    # Stopped while preparing: no host drained, switched or restarted.
+    assert "-> lb1]" not in out
+    assert run["serves"] == served_before
+    assert {r["release"] for r in record("nodisk")} == set(served_before.values())
+
+
+def test_an_app_host_lost_mid_rollout_stops_it_and_the_others_keep_serving():
+    run, served_before = outcome("unreachable"), outcome("nodisk")["serves"]
+    out = run["stdout"] + run["stderr"]
+    assert run["rc"] != 0
+    assert re.search(r"\[app2\]: UNREACHABLE!", out), out[-3000:]
+    assert run["serves"]["app1"] != served_before["app1"], "app1 had moved before app2 was lost"
+    assert run["serves"]["app2"] == served_before["app2"]

@@ -1,0 +1,41 @@
+"""What the world sees of the cluster, from client1: only the load balancer's
+SSH, HTTP and HTTPS; the app hosts' Gunicorn port only from the load balancer."""
+
+import re
+
+import pytest
+import testinfra
+
+testinfra_hosts = ["client1"]
+
+
+def other(request, name: str) -> testinfra.host.Host:
+    return testinfra.get_host(f"ansible://{name}", ansible_inventory=request.config.option.ansible_inventory)
+
+
+def open_ports(host, target: str) -> set[str]:
+    # Every TCP port; the firewall drops, so a fast rate with one retry.
+    scan = host.run(f"nmap -Pn -p- --min-rate 3000 --max-retries 1 {target}").stdout
+    return set(re.findall(r"^(\d+)/tcp\s+open\s", scan, re.MULTILINE))
+
+
+def test_a_full_port_scan_of_the_load_balancer_finds_only_ssh_http_https(host):
+    assert open_ports(host, "lb1") == {"22", "80", "443"}
+
+
+@pytest.mark.parametrize("app", ["app1", "app2"])
+def test_a_full_port_scan_of_an_app_host_finds_only_ssh(host, request, app):
+    # Gunicorn listens on every interface: only the firewall keeps it to lb1.
+    assert other(request, app).socket("tcp://0.0.0.0:8000").is_listening
+    assert open_ports(host, app) == {"22"}
+
+
+@pytest.mark.parametrize("app", ["app1", "app2"])
+def test_the_load_balancer_reaches_gunicorn_on_each_app_host(request, app):
+    answer = other(request, "lb1").run(f"curl -sS --max-time 5 http://{app}:8000/health")
+    assert answer.rc == 0 and '"ok"' in answer.stdout, answer.stderr
+
+
+def test_the_site_is_served_through_the_load_balancer_with_a_verified_certificate(host):
+    answer = host.run("curl -sS --max-time 10 --cacert /etc/ssl/pebble-root.pem https://lb1.lab.test/health")
+    assert answer.rc == 0, answer.stderr
