@@ -1,0 +1,67 @@
+"""The ACME server down during a converge that needs it: the run stops with a
+message saying what failed, Nginx keeps serving the certificate it has, and
+the next run, with the server back, gets a new one.
+
+The converge is made to need the ACME server by certbot_renew_before_days
+longer than the certificate's life: the role then finds it due.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import testinfra
+
+testinfra_hosts = ["client1"]
+
+SCENARIO = os.environ["MOLECULE_SCENARIO_DIRECTORY"]
+ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+DUE = {"certbot_renew_before_days": 36500}
+TAGS = ["--tags", "certbot", "-e", json.dumps(DUE)]
+ORDER_FAILED = (
+    r"certbot could not get the certificate flaskapp \(web1\.lab\.test\)\s+from https://acme1\.lab\.test:14000/dir"
+)
+
+
+def converge_certificates() -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [ANSIBLE_PLAYBOOK, "-i", os.environ["MOLECULE_INVENTORY_FILE"], f"{SCENARIO}/converge.yml", *TAGS],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=os.environ | {"ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"},
+    )
+
+
+def served_serial(host, pebble_root) -> str:
+    return host.check_output(
+        f"echo | openssl s_client -connect web1.lab.test:443 -servername web1.lab.test -CAfile {pebble_root}"
+        " -verify_return_error 2>/dev/null | openssl x509 -noout -serial"
+    )
+
+
+def test_acme_server_down_during_a_converge(host, request, pebble_root, curl):
+    acme = testinfra.get_host("ansible://acme1", ansible_inventory=request.config.option.ansible_inventory)
+    before = served_serial(host, pebble_root)
+    with acme.sudo():
+        acme.run_expect([0], "systemctl stop pebble.service")
+    try:
+        down = converge_certificates()
+    finally:
+        with acme.sudo():
+            acme.run_expect([0], "systemctl start pebble.service")
+    output = down.stdout + down.stderr
+    assert down.returncode != 0
+    assert re.search(ORDER_FAILED, output), output[-3000:]
+    assert re.search(r"Nginx keeps serving the certificate it has, valid until \d{14}Z", output), output[-3000:]
+    # Still served, still verified, the same certificate.
+    assert served_serial(host, pebble_root) == before
+    assert '"ok"' in curl("https://web1.lab.test/health")
+
+    # The server is back: the next run gets a new certificate, served at once.
+    acme.run_expect([0], "timeout 30 sh -c 'until curl -sk https://localhost:14000/dir >/dev/null; do sleep 1; done'")
+    up = converge_certificates()
+    assert up.returncode == 0, (up.stdout + up.stderr)[-3000:]
+    assert served_serial(host, pebble_root) != before
