@@ -17,7 +17,7 @@ testinfra_hosts = ["client1"]
 
 DIR = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
 RATE = 50
-PHASES = ["good", "unready", "crash", "rollback", "nodisk", "unreachable"]
+PHASES = ["good", "unready", "crash", "rollback", "nodisk", "unreachable", "site"]
 
 
 def record(phase: str) -> list[dict]:
@@ -112,3 +112,11 @@ def test_an_app_host_lost_mid_rollout_stops_it_and_the_others_keep_serving():
     assert re.search(r"\[app2\]: UNREACHABLE!", out), out[-3000:]
     assert run["serves"]["app1"] != served_before["app1"], "app1 had moved before app2 was lost"
     assert run["serves"]["app2"] == served_before["app2"]
+
+
+def test_site_yml_rolls_a_host_on_another_release_back_to_the_sites():
+    run = outcome("site")
+    assert run["rc"] == 0, run["stderr"][-3000:]
+    assert set(run["serves"].values()) == {before()}
+    assert "[app1 -> lb1]" in run["stdout"], "app1 was not drained"
+    assert "[app2 -> lb1]" not in run["stdout"], "app2, already there, was drained"
