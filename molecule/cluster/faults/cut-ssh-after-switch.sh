@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# cut-ssh-after-switch.sh MOVED_CONTAINER CUT_CONTAINER: waits (at most 300 s)
-# until the app host in MOVED_CONTAINER serves another release, then stops the
-# SSH server of CUT_CONTAINER and ends its sessions: to Ansible that host is now
+# cut-ssh-after-switch.sh MOVED_CONTAINER CUT_CONTAINER READY_FILE: notes the
+# release MOVED_CONTAINER's app host serves, touches READY_FILE, then waits (at
+# most 300 s) until that host serves another release, and stops the SSH server
+# of CUT_CONTAINER and ends its sessions: to Ansible that host is now
 # unreachable, in the middle of the rollout. Lab only.
 set -euo pipefail
-moved=$1 cut=$2
+moved=$1 cut=$2 ready=$3
 was=$(podman exec "$moved" readlink /srv/flaskapp/current)
+touch "$ready"
 deadline=$((SECONDS + 300))
 while [ "$(podman exec "$moved" readlink /srv/flaskapp/current)" = "$was" ]; do
   [ $SECONDS -lt $deadline ] || { echo "no switch on $moved in 300 s" >&2; exit 1; }
