@@ -1,0 +1,75 @@
+"""Every lab host stopped and started again, as a power cut and reboot would:
+the services and the firewall come back by themselves, and the site serves.
+
+Runs after the rollouts' records are kept and before the port scans, which
+then also prove the firewall rules came back."""
+
+import os
+import subprocess
+import time
+
+import pytest
+import testinfra
+
+testinfra_hosts = ["client1"]
+
+LAB = f"mol-{os.environ['MOLECULE_SCENARIO_NAME']}"
+HOSTS = ["acme1", "lb1", "app1", "app2", "client1"]
+UNITS = [
+    ("acme1", "pebble.service"),
+    ("lb1", "nginx.service"),
+    ("lb1", "certbot.timer"),
+    ("app1", "flaskapp.socket"),
+    ("app1", "flaskapp.service"),
+    ("app2", "flaskapp.socket"),
+    ("app2", "flaskapp.service"),
+] + [(name, "chrony.service") for name in HOSTS]
+
+
+def podman(*args: str) -> str:
+    return subprocess.run(["podman", *args], capture_output=True, text=True, timeout=120, check=True).stdout
+
+
+def system_state(name: str) -> str:
+    command = ["podman", "exec", f"{LAB}-{name}", "systemctl", "is-system-running"]
+    return subprocess.run(command, capture_output=True, text=True, timeout=30).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def hosts(request) -> dict:
+    for name in HOSTS:
+        podman("stop", "--time", "30", f"{LAB}-{name}")
+    for name in HOSTS:
+        podman("start", f"{LAB}-{name}")
+    for name in HOSTS:
+        deadline = time.monotonic() + 120
+        while (state := system_state(name)) != "running":
+            assert state != "degraded", podman("exec", f"{LAB}-{name}", "systemctl", "--failed", "--no-legend")
+            assert time.monotonic() < deadline, f"{name} is {state!r} 120 s after its start"
+            time.sleep(1)
+    inventory = request.config.option.ansible_inventory
+    return {name: testinfra.get_host(f"ansible://{name}", ansible_inventory=inventory) for name in HOSTS}
+
+
+@pytest.mark.parametrize(("name", "unit"), UNITS, ids=[f"{n}-{u}" for n, u in UNITS])
+def test_each_service_is_back_after_the_restart(hosts, name, unit):
+    assert hosts[name].service(unit).is_running
+
+
+@pytest.mark.parametrize("name", HOSTS)
+def test_the_firewall_is_back_after_the_restart(hosts, name):
+    with hosts[name].sudo():
+        rules = hosts[name].run("nft list chain inet flaskops input")
+    assert rules.rc == 0, rules.stderr
+    assert "policy drop" in rules.stdout
+
+
+def test_the_site_serves_again_through_the_load_balancer(hosts):
+    client = hosts["client1"]
+    deadline = time.monotonic() + 60
+    while (
+        answer := client.run("curl -sS --max-time 5 --cacert /etc/ssl/pebble-root.pem https://lb1.lab.test/ready")
+    ).rc:
+        assert time.monotonic() < deadline, answer.stderr
+        time.sleep(1)
+    assert '"ready"' in answer.stdout
