@@ -25,6 +25,16 @@ ORDER_FAILED = (
 )
 
 
+# The ACME API refuses connections (Pebble itself keeps running: it holds its
+# accounts in memory, and a restart would lose them, which Let's Encrypt never does).
+ACME_DOWN = """table inet acme_down {
+    chain input {
+        type filter hook input priority -10; policy accept;
+        tcp dport 14000 reject with tcp reset
+    }
+}"""
+
+
 def converge_certificates() -> subprocess.CompletedProcess:
     return subprocess.run(
         [ANSIBLE_PLAYBOOK, "-i", os.environ["MOLECULE_INVENTORY_FILE"], f"{SCENARIO}/converge.yml", *TAGS],
@@ -46,12 +56,12 @@ def test_acme_server_down_during_a_converge(host, request, pebble_root, curl):
     acme = testinfra.get_host("ansible://acme1", ansible_inventory=request.config.option.ansible_inventory)
     before = served_serial(host, pebble_root)
     with acme.sudo():
-        acme.run_expect([0], "systemctl stop pebble.service")
+        acme.run_expect([0], f"nft -f - <<'EOF'\n{ACME_DOWN}\nEOF")
     try:
         down = converge_certificates()
     finally:
         with acme.sudo():
-            acme.run_expect([0], "systemctl start pebble.service")
+            acme.run_expect([0], "nft delete table inet acme_down")
     output = down.stdout + down.stderr
     assert down.returncode != 0
     assert re.search(ORDER_FAILED, output), output[-3000:]
@@ -61,7 +71,6 @@ def test_acme_server_down_during_a_converge(host, request, pebble_root, curl):
     assert '"ok"' in curl("https://web1.lab.test/health")
 
     # The server is back: the next run gets a new certificate, served at once.
-    acme.run_expect([0], "timeout 30 sh -c 'until curl -sk https://localhost:14000/dir >/dev/null; do sleep 1; done'")
     up = converge_certificates()
     assert up.returncode == 0, (up.stdout + up.stderr)[-3000:]
     assert served_serial(host, pebble_root) != before

@@ -22,7 +22,7 @@ def scan(request) -> dict:
     web = testinfra.get_host("ansible://web1", ansible_inventory=request.config.option.ansible_inventory)
     address = web.interface.default().addresses[0]
     result = subprocess.run(
-        [sys.executable, "-m", "sslyze", "--quiet", "--json_out=-", f"{SITE}:443{{{address}}}"],
+        [sys.executable, "-m", "sslyze", "--json_out=-", f"{SITE}:443{{{address}}}"],
         capture_output=True,
         text=True,
         timeout=300,
