@@ -13,5 +13,5 @@ while [ "$(podman exec "$moved" readlink /srv/flaskapp/current)" = "$was" ]; do
   [ $SECONDS -lt $deadline ] || { echo "no switch on $moved in 300 s" >&2; exit 1; }
   sleep 0.2
 done
-podman exec "$cut" bash -c 'systemctl stop ssh.service; pkill -f "sshd: admin" || true'
+podman exec "$cut" bash -c 'systemctl stop ssh.service; pkill -f "^sshd: admin" || true'
 echo "cut SSH of $cut after $moved moved from $was"
