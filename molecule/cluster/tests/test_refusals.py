@@ -57,7 +57,9 @@ def test_a_rollout_that_cannot_work_is_refused_before_any_change(playbook, extra
 
 
 def test_an_inventory_without_app_servers_is_refused(tmp_path):
-    hosts = yaml.safe_load(pathlib.Path(INVENTORY, "ansible_inventory.yml").read_text())["all"]["hosts"]
+    source = pathlib.Path(INVENTORY)
+    source = source / "ansible_inventory.yml" if source.is_dir() else source
+    hosts = yaml.safe_load(source.read_text())["all"]["hosts"]
     inventory = tmp_path / "hosts.yml"
     inventory.write_text(yaml.safe_dump({"all": {"children": {"lb": {"hosts": {"lb1": hosts["lb1"]}}}}}))
     rc, output = run("deploy.yml", {}, str(inventory))
