@@ -56,10 +56,8 @@ collections: venv ## Install the pinned collections (offline when the ansible pa
 lint: setup ## yamllint, ansible-lint (production profile), syntax checks, ruff
 	$(BIN)/yamllint --strict .
 	$(BIN)/ansible-lint --profile production --offline
-	@for p in $(PLAYBOOKS); do \
-	  for inv in inventory/*/; do \
-	    $(BIN)/ansible-playbook --syntax-check -i "$$inv" "$$p" >/dev/null || { echo "syntax check failed: $$p with $$inv"; exit 1; }; \
-	  done; \
+	@for inv in inventory/*/; do \
+	  $(BIN)/ansible-playbook --syntax-check -i "$$inv" $(PLAYBOOKS) >/dev/null || { echo "syntax check failed with $$inv"; exit 1; }; \
 	done; echo "syntax check: $(words $(PLAYBOOKS)) playbooks against $(words $(wildcard inventory/*/)) inventories"
 	$(BIN)/ruff check app molecule playbooks
 	$(BIN)/ruff format --check app molecule playbooks
