@@ -24,7 +24,7 @@ APT_PACKAGES := podman runc netavark aardvark-dns iptables mmdebstrap \
 SCENARIOS := $(sort $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 PLAYBOOKS := $(filter-out playbooks/templates/%,$(wildcard playbooks/*.yml))
 
-.PHONY: help setup apt venv collections lint wheel app-test molecule test demo lab-up lab-down clean
+.PHONY: help setup apt venv collections lint wheel app-test molecule test demo lab-up lab-down bench bench-report bench-down clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -87,6 +87,20 @@ lab-down: setup ## Destroy the local lab's hosts
 demo: lab-up ## Provision the local lab with site.yml and print what it serves
 	$(BIN)/ansible-playbook -i inventory/local playbooks/site.yml
 	@$(BIN)/ansible-playbook -i inventory/local molecule/resources/playbooks/lab-report.yml
+
+# Not part of `make test`: it takes about BENCH_MINUTES min. BENCH_ARGS="--only http,tls" to pick sections.
+bench: setup $(VENV)/.bench-installed ## Benchmarks on their own lab: writes docs/benchmarks.md and .png
+	$(BIN)/python bench/bench.py $(BENCH_ARGS)
+
+bench-report: $(VENV)/.bench-installed ## Rewrite docs/benchmarks.md and .png from the last figures
+	$(BIN)/python bench/bench.py --report-only
+
+$(VENV)/.bench-installed: bench/requirements.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r bench/requirements.txt
+	touch $@
+
+bench-down: setup ## Destroy the benchmark's lab
+	$(BIN)/ansible-playbook -i .lab/bench/inventory/all -e lab_name=bench molecule/resources/playbooks/lab-down.yml
 
 clean: lab-down ## Destroy the lab and remove local caches (keeps the base image)
 	rm -rf .cache .lab

@@ -1,0 +1,507 @@
+"""`make bench`: speed side by side with the usual hand-made deploy, on the lab.
+
+Creates its own lab ("bench": containers bench-<host> on the lab-bench network),
+runs every section, keeps each section's raw figures in .lab/bench/results/,
+and writes docs/benchmarks.md and docs/benchmarks.png from them.
+
+  python bench/bench.py [--runs 5] [--only http,tls,disruption,converge,scale]
+                        [--report-only] [--keep-lab]
+
+Every figure is the median of --runs runs (at least 5 for the published page);
+every ratio is taken against a baseline measured in the same run. Every load
+is bounded (wrk and openssl by duration, the load generator by duration and a
+stop file) and goes only to the bench's own lab hosts or their loopback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STATE = ROOT / ".lab" / "bench"
+RESULTS = STATE / "results"
+LAB = "bench"
+DOMAIN = "lab.test"
+SECTIONS = ["http", "tls", "disruption", "converge", "scale"]
+SCALE_SIZES = [1, 2, 4, 8]
+OUR_CFG = ROOT / "ansible.cfg"
+# Ansible's defaults: only where to find the project's roles and collections.
+DEFAULT_CFG = STATE / "ansible-defaults.cfg"
+
+# Every host the benchmarks use. web1 is our stack on one server (load
+# balancer and app server in one), hand1 the hand-made deploy, lb1 + app1..8
+# our stack split (rolling deploys, scale), cold1 the bare host that is made
+# anew for each cold converge, client1 sends load, acme1 is the ACME server.
+HOSTS = ["acme1", "client1", "web1", "hand1", "cold1", "lb1"] + [f"app{i}" for i in range(1, 9)]
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def run(cmd: list[str] | str, *, check: bool = True, env: dict | None = None, quiet: bool = False, **kw):
+    shell = isinstance(cmd, str)
+    res = subprocess.run(cmd, shell=shell, text=True, capture_output=True, env=env, **kw)
+    if check and res.returncode != 0:
+        sys.stderr.write(res.stdout[-4000:] + res.stderr[-4000:])
+        raise SystemExit(f"bench: command failed ({res.returncode}): {cmd if shell else shlex.join(cmd)}")
+    if not quiet and res.returncode != 0:
+        log(f"exit {res.returncode}: {cmd if shell else shlex.join(cmd)}")
+    return res
+
+
+def inside(host: str, script: str, *, check: bool = True) -> subprocess.CompletedProcess:
+    """Run a shell script as root on a lab host (podman exec: no SSH in the measurement)."""
+    return run(["podman", "exec", f"{LAB}-{host}", "bash", "-euo", "pipefail", "-c", script], check=check)
+
+
+# ---------------------------------------------------------------- inventories
+
+
+def write_inventories() -> None:
+    """One inventory per layout, all on the same lab; lab settings as inventory/local has them."""
+    STATE.mkdir(parents=True, exist_ok=True)
+    DEFAULT_CFG.write_text(
+        "# Ansible's defaults, but for where this project's roles and collections are.\n"
+        "[defaults]\n"
+        f"roles_path = {ROOT}/roles\n"
+        f"collections_path = {ROOT}/.cache/collections:~/.ansible/collections:/usr/share/ansible/collections\n"
+    )
+    layouts = {
+        "all": {"acme": ["acme1"], "hand": ["hand1"], "clients": ["client1"], "others": HOSTS},
+        "one": {"lb": ["web1"], "app": ["web1"]},
+        "cold": {"lb": ["cold1"], "app": ["cold1"]},
+    }
+    for n in SCALE_SIZES:
+        layouts[f"scale{n}"] = {"lb": ["lb1"], "app": [f"app{i}" for i in range(1, n + 1)]}
+    lab_vars = {
+        "ansible_ssh_common_args": f"-F {STATE}/ssh_config",
+        "lab_name": LAB,
+        "lab_domain": DOMAIN,
+        "lab_capabilities": ["NET_ADMIN", "SYS_ADMIN"],
+        "bench_state_dir": str(STATE),
+        "common_extra_ca_certificates": "{{ query('ansible.builtin.fileglob', '/usr/local/share/ca-certificates/*.crt') }}",
+        "app_secret_environment": {
+            "SECRET_KEY": "{{ lookup('ansible.builtin.password', '"
+            + str(STATE / "secret_key")
+            + "', length=48, chars=['ascii_letters', 'digits']) }}"
+        },
+        "lab_acme_ca_file": str(STATE / "acme-ca.pem"),
+        "nginx_server_names": ["{{ inventory_hostname }}." + DOMAIN],
+        "certbot_email": "ops@" + DOMAIN,
+        "certbot_acme_directory": f"https://acme1.{DOMAIN}:14000/dir",
+        "certbot_acme_ca_certificate": str(STATE / "acme-ca.pem"),
+        # The benchmark's load comes from one client: the per-client rate limit
+        # (20 r/s by default) would answer most of it with 429.
+        "nginx_rate_limit": "100000r/s",
+    }
+    for name, groups in layouts.items():
+        inv = STATE / "inventory" / name
+        (inv / "group_vars" / "all").mkdir(parents=True, exist_ok=True)
+        hosts = {"all": {"children": {g: {"hosts": {h: None for h in hs}} for g, hs in groups.items()}}}
+        (inv / "hosts.yml").write_text(json.dumps(hosts, indent=1))
+        link = inv / "group_vars" / "all" / "00-project"
+        if not link.is_symlink():
+            link.symlink_to(ROOT / "group_vars" / "all")
+        (inv / "group_vars" / "all" / "lab.yml").write_text(json.dumps(lab_vars, indent=1))
+        if name == "all":
+            (inv / "group_vars" / "acme.yml").write_text(json.dumps({"firewall_tcp_ports": [80, 443, 14000, 15000]}))
+
+
+def inventory(name: str) -> str:
+    return str(STATE / "inventory" / name)
+
+
+def playbook(inv: str, *books: str, cfg: Path = OUR_CFG, extra: dict | None = None, check: bool = True):
+    """Run ansible-playbook; return (seconds, recap {host: {ok, changed, ...}}, output)."""
+    env = dict(os.environ, ANSIBLE_CONFIG=str(cfg), ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
+    cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", inventory(inv)]
+    for key, value in (extra or {}).items():
+        cmd += ["-e", f"{key}={value}"]
+    cmd += [str(ROOT / b) if not b.startswith("/") else b for b in books]
+    t0 = time.monotonic()
+    res = run(cmd, env=env, check=check)
+    seconds = time.monotonic() - t0
+    recap = {}
+    for m in re.finditer(r"^(\S+)\s+:\s+((?:\w+=\d+\s*)+)$", res.stdout, re.M):
+        recap[m.group(1)] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m.group(2))}
+    return seconds, recap, res.stdout
+
+
+def changed(recap: dict) -> int:
+    return sum(r.get("changed", 0) for r in recap.values())
+
+
+# ---------------------------------------------------------------- lab
+
+
+def lab_up() -> None:
+    log("lab: hosts, ACME server, tools")
+    playbook(
+        "all",
+        "molecule/resources/playbooks/lab-up.yml",
+        "molecule/resources/playbooks/acme-server.yml",
+        extra={"lab_name": LAB},
+    )
+    # lab-up writes the SSH config under .lab/<lab_name>/; the inventories point there.
+    run(["podman", "network", "exists", f"lab-{LAB}"])
+
+
+def recreate(host: str) -> None:
+    """A bare host again: the container is removed and made anew from the base image."""
+    run(["podman", "rm", "-f", "-t", "0", f"{LAB}-{host}"])
+    playbook("all", "molecule/resources/playbooks/lab-up.yml", extra={"lab_name": LAB})
+
+
+def wheels() -> list[Path]:
+    """Two versions of the app as wheels (1.0.1 and 1.0.2), for deploys that alternate between them."""
+    out = STATE / "wheels"
+    found = sorted(out.glob("flaskapp-1.0.[12]-*.whl"))
+    if len(found) == 2:
+        return found
+    for version in ("1.0.1", "1.0.2"):
+        src = STATE / "variants" / version
+        run(["rm", "-rf", str(src)])
+        src.parent.mkdir(parents=True, exist_ok=True)
+        run(["cp", "-a", str(ROOT / "app"), str(src)])
+        run(f"rm -rf {src}/build {src}/src/*.egg-info")
+        text = (src / "pyproject.toml").read_text()
+        (src / "pyproject.toml").write_text(re.sub(r'(?m)^version = .*$', f'version = "{version}"', text))
+        run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out), str(src)])
+    return sorted(out.glob("flaskapp-1.0.[12]-*.whl"))
+
+
+def setup_clients() -> None:
+    """Load tools: wrk on web1, the load generator and Pebble's root on client1, an RSA certificate on web1."""
+    inside("client1", "test -s /etc/ssl/pebble-root.pem || python3 -c \"import ssl,urllib.request;"
+           "print(urllib.request.urlopen('https://acme1.lab.test:15000/roots/0',"
+           "context=ssl._create_unverified_context()).read().decode())\" > /etc/ssl/pebble-root.pem")
+    run(["podman", "cp", str(ROOT / "molecule/resources/load/loadgen.py"), f"{LAB}-client1:/usr/local/bin/loadgen"])
+    inside("web1", "command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive "
+           "apt-get install -y -qq wrk >/dev/null; }")
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def wrk_parse(text: str) -> dict:
+    def ms(value: str) -> float:
+        num, unit = re.match(r"([\d.]+)(us|ms|s|m)", value).groups()
+        return float(num) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    p50 = ms(re.search(r"^\s+50%\s+(\S+)", text, re.M).group(1))
+    p99 = ms(re.search(r"^\s+99%\s+(\S+)", text, re.M).group(1))
+    total = int(re.search(r"(\d+) requests in", text).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    return {
+        "rps": rps,
+        "p50_ms": p50,
+        "p99_ms": p99,
+        "requests": total,
+        "non2xx": int(bad.group(1)) if bad else 0,
+        "socket_errors": sum(map(int, errors.groups())) if errors else 0,
+    }
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def save(section: str, data: dict) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    data["when"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    (RESULTS / f"{section}.json").write_text(json.dumps(data, indent=1))
+    log(f"{section}: saved {RESULTS / (section + '.json')}")
+
+
+# ---------------------------------------------------------------- 1. HTTP capacity
+
+WRK_SECONDS = 8
+WRK_CONNECTIONS = 32
+# (label, host that runs wrk and serves, URL base). wrk runs on the serving host
+# itself, so every target pays the same for the load generator's CPU.
+HTTP_TARGETS = {
+    "a": ("web1", f"https://web1.{DOMAIN}"),
+    "b": ("hand1", f"https://hand1.{DOMAIN}"),
+    "c": ("hand1", "http://127.0.0.1:5000"),
+    "d": ("web1", "http://127.0.0.1:8001"),
+}
+ROUTES = {"dynamic": "/", "static": "/static/app.css"}
+
+
+def start_gunicorn_alone() -> None:
+    """(d): our Gunicorn, same config file and environment, bound to TCP on loopback (wrk speaks no unix sockets)."""
+    inside(
+        "web1",
+        "systemctl is-active -q bench-gunicorn-alone || systemd-run --unit bench-gunicorn-alone "
+        "-p User=flaskapp -p Group=flaskapp -p EnvironmentFile=/srv/flaskapp/shared/app.env "
+        "-p WorkingDirectory=/srv/flaskapp/current "
+        "/srv/flaskapp/current/venv/bin/gunicorn --config /etc/flaskapp/gunicorn.conf.py --bind 127.0.0.1:8001; "
+        "for i in $(seq 50); do curl -fs -o /dev/null http://127.0.0.1:8001/health && exit 0; sleep 0.2; done; exit 1",
+    )
+
+
+def wrk(host: str, url: str, seconds: int) -> dict:
+    out = inside(host, f"wrk -t2 -c{WRK_CONNECTIONS} -d{seconds}s --latency {shlex.quote(url)}").stdout
+    return wrk_parse(out)
+
+
+def bench_http(runs: int) -> None:
+    start_gunicorn_alone()
+    samples: dict[str, dict[str, list[dict]]] = {t: {r: [] for r in ROUTES} for t in HTTP_TARGETS}
+    for target, (host, base) in HTTP_TARGETS.items():
+        for path in ROUTES.values():
+            wrk(host, base + path, 2)  # warm-up: workers started, caches filled
+    for i in range(runs):
+        for target, (host, base) in HTTP_TARGETS.items():
+            for route, path in ROUTES.items():
+                result = wrk(host, base + path, WRK_SECONDS)
+                samples[target][route].append(result)
+                log(f"http run {i + 1}/{runs} {target} {route}: {result['rps']:.0f} r/s p99 {result['p99_ms']:.1f} ms")
+    save("http", {"runs": runs, "seconds": WRK_SECONDS, "connections": WRK_CONNECTIONS, "samples": samples})
+
+
+# ---------------------------------------------------------------- 5. TLS handshakes
+
+TLS_SECONDS = 5
+TLS_CONF = """
+# Benchmark only: s_time sends no SNI, so these listeners are default servers
+# on loopback with the site's certificate (ECDSA) and an RSA 2048 one from the
+# same ACME server; TLS settings are the http-level ones of our nginx.conf.
+server {
+    listen 127.0.0.1:8443 ssl default_server;
+    ssl_certificate /etc/nginx/tls/flaskapp/fullchain.pem;
+    ssl_certificate_key /etc/nginx/tls/flaskapp/privkey.pem;
+    access_log off;
+    return 204;
+}
+server {
+    listen 127.0.0.1:8444 ssl default_server;
+    ssl_certificate /etc/letsencrypt/live/bench-rsa/fullchain.pem;
+    ssl_certificate_key /etc/letsencrypt/live/bench-rsa/privkey.pem;
+    access_log off;
+    return 204;
+}
+"""
+
+
+def bench_tls(runs: int) -> None:
+    inside(
+        "web1",
+        "test -e /etc/letsencrypt/live/bench-rsa/fullchain.pem || certbot certonly --non-interactive --agree-tos "
+        f"--register-unsafely-without-email --server https://acme1.{DOMAIN}:14000/dir --webroot -w /var/www/letsencrypt "
+        f"--cert-name bench-rsa --key-type rsa --rsa-key-size 2048 -d web1.{DOMAIN} >/dev/null",
+    )
+    inside("web1", f"cat > /etc/nginx/conf.d/zz-bench-tls.conf <<'EOF'\n{TLS_CONF}\nEOF\nnginx -t -q && systemctl reload nginx")
+    certs = {"ecdsa": 8443, "rsa2048": 8444}
+    samples: dict[str, dict[str, list[float]]] = {c: {"new": [], "resumed": []} for c in certs}
+    reused: dict[str, list[str]] = {c: [] for c in certs}
+    for i in range(runs):
+        for cert, port in certs.items():
+            for mode, flag in (("new", "-new"), ("resumed", "-reuse")):
+                out = inside(
+                    "web1",
+                    f"s=$(date +%s.%N); openssl s_time -connect 127.0.0.1:{port} {flag} -time {TLS_SECONDS} -www / "
+                    "2>&1; e=$(date +%s.%N); echo \"wall $s $e\"",
+                ).stdout
+                count = int(re.search(r"(\d+) connections in [\d.]+s", out).group(1))
+                wall = re.search(r"wall ([\d.]+) ([\d.]+)", out)
+                rate = count / (float(wall.group(2)) - float(wall.group(1)))
+                samples[cert][mode].append(rate)
+                if mode == "resumed":
+                    reused[cert].append(out)
+                log(f"tls run {i + 1}/{runs} {cert} {mode}: {rate:.0f}/s")
+    # Does -reuse really resume? Ask once with s_client, which says.
+    resumption = {}
+    for cert, port in certs.items():
+        out = inside(
+            "web1",
+            f"printf 'GET / HTTP/1.0\\r\\n\\r\\n' | openssl s_client -connect 127.0.0.1:{port} -sess_out /tmp/s -quiet "
+            f">/dev/null 2>&1; printf 'GET / HTTP/1.0\\r\\n\\r\\n' | openssl s_client -connect 127.0.0.1:{port} "
+            "-sess_in /tmp/s 2>/dev/null | grep -E '^(Reused|New),' || true",
+        ).stdout.strip()
+        resumption[cert] = out
+    inside("web1", "rm -f /etc/nginx/conf.d/zz-bench-tls.conf && nginx -t -q && systemctl reload nginx")
+    save("tls", {"runs": runs, "seconds": TLS_SECONDS, "samples": samples, "resumption": resumption})
+
+
+# ---------------------------------------------------------------- 2. deploy disruption
+
+LOAD_RATE = 50
+
+
+def load_start(url: str, name: str) -> str:
+    """Open-loop HTTPS load from client1 (new connection per request, certificate checked)."""
+    out = f"/tmp/{name}.jsonl"
+    inside("client1", f"rm -f /tmp/stop {out}")
+    run(["podman", "exec", "-d", f"{LAB}-client1", "python3", "/usr/local/bin/loadgen", url, "--rate", str(LOAD_RATE),
+         "--duration", "600", "--out", out, "--cafile", "/etc/ssl/pebble-root.pem", "--stop-file", "/tmp/stop"])
+    return out
+
+
+def load_stop(out: str) -> dict:
+    inside("client1", "touch /tmp/stop; for i in $(seq 60); do pgrep -f '^python3 /usr/local/bin/loadgen' >/dev/null "
+           "|| exit 0; sleep 0.5; done; exit 1")
+    records = [json.loads(line) for line in inside("client1", f"cat {out}").stdout.splitlines() if line.strip()]
+    failed = [r for r in records if r["status"] != 200 or r["error"]]
+    return {
+        "requests": len(records),
+        "failed": len(failed),
+        "max_ms": max((r["ms"] for r in records), default=0),
+        "failures": sorted({f"{r['status']} {r['error']}".strip() for r in failed})[:5],
+    }
+
+
+def bench_disruption(runs: int) -> None:
+    playbook("scale2", "playbooks/site.yml")
+    if not inside("hand1", "systemctl is-active handapp", check=False).stdout.strip() == "active":
+        playbook("all", "bench/playbooks/hand-made.yml", extra={"bench_app_wheel": wheels()[0]})
+    versions = wheels()
+    ours, plain = [], []
+    for i in range(runs):
+        out = load_start(f"https://lb1.{DOMAIN}/", "ours")
+        time.sleep(3)
+        seconds, recap, _ = playbook(
+            "scale2", "playbooks/deploy.yml", extra={"app_source_type": "wheel", "app_source_wheel": versions[(i + 1) % 2]}
+        )
+        time.sleep(3)
+        ours.append(dict(load_stop(out), deploy_seconds=round(seconds, 1)))
+        log(f"disruption run {i + 1}/{runs} ours: {ours[-1]}")
+
+        out = load_start(f"https://hand1.{DOMAIN}/", "plain")
+        time.sleep(3)
+        t0 = time.monotonic()
+        inside("hand1", "systemctl restart handapp")
+        seconds = time.monotonic() - t0
+        time.sleep(7)
+        plain.append(dict(load_stop(out), restart_seconds=round(seconds, 1)))
+        log(f"disruption run {i + 1}/{runs} plain restart: {plain[-1]}")
+    save("disruption", {"runs": runs, "rate": LOAD_RATE, "ours": ours, "plain": plain})
+
+
+# ---------------------------------------------------------------- 3. converge
+
+
+def https_ok(host: str) -> bool:
+    res = inside(
+        "client1",
+        "python3 -c \"import urllib.request,ssl,sys;"
+        f"r=urllib.request.urlopen('https://{host}.{DOMAIN}/health',"
+        "context=ssl.create_default_context(cafile='/etc/ssl/pebble-root.pem'),timeout=10);"
+        "sys.exit(r.status!=200)\"",
+        check=False,
+    )
+    return res.returncode == 0
+
+
+def package_list() -> list[str]:
+    """What our roles install on a server: packages marked manual on web1 and not in the base image."""
+    base = set(inside("cold1", "apt-mark showmanual").stdout.split())
+    ours = set(inside("web1", "apt-mark showmanual").stdout.split())
+    return sorted(ours - base)
+
+
+def bench_converge(runs: int) -> None:
+    configs = {"ours": OUR_CFG, "defaults": DEFAULT_CFG}
+    cold = {c: [] for c in configs}
+    noop = {c: [] for c in configs}
+    floor = []
+    recreate("cold1")
+    packages = package_list()
+    for i in range(runs):
+        for name, cfg in configs.items():
+            recreate("cold1")
+            seconds, recap, _ = playbook("cold", "playbooks/site.yml", cfg=cfg)
+            if not https_ok("cold1"):
+                raise SystemExit("bench: cold1 does not serve HTTPS after the converge")
+            cold[name].append(round(seconds, 1))
+            seconds, recap, _ = playbook("cold", "playbooks/site.yml", cfg=cfg)
+            noop[name].append({"seconds": round(seconds, 1), "changed": changed(recap)})
+            log(f"converge run {i + 1}/{runs} {name}: cold {cold[name][-1]} s, no-op {noop[name][-1]}")
+        recreate("cold1")
+        t0 = time.monotonic()
+        inside("cold1", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "
+               + " ".join(packages) + " >/dev/null")
+        floor.append(round(time.monotonic() - t0, 1))
+        log(f"converge run {i + 1}/{runs} package floor: {floor[-1]} s")
+    save("converge", {"runs": runs, "cold": cold, "noop": noop, "floor": floor, "packages": packages})
+
+
+# ---------------------------------------------------------------- 4. scale
+
+
+def bench_scale(runs: int) -> None:
+    versions = wheels()
+    data = {}
+    for n in SCALE_SIZES:
+        inv = f"scale{n}"
+        log(f"scale: {n} app host(s), first converge")
+        playbook(inv, "playbooks/site.yml")
+        noops = []
+        for i in range(runs):
+            seconds, recap, _ = playbook(inv, "playbooks/site.yml")
+            noops.append({"seconds": round(seconds, 1), "changed": changed(recap)})
+            log(f"scale {n} no-op {i + 1}/{runs}: {noops[-1]}")
+        # Both versions installed once, untimed, so each timed deploy is a switch.
+        for w in versions:
+            playbook(inv, "playbooks/deploy.yml", extra={"app_source_type": "wheel", "app_source_wheel": w})
+        deploys = []
+        for i in range(runs):
+            seconds, recap, _ = playbook(
+                inv, "playbooks/deploy.yml", extra={"app_source_type": "wheel", "app_source_wheel": versions[i % 2]}
+            )
+            deploys.append(round(seconds, 1))
+            log(f"scale {n} deploy {i + 1}/{runs}: {deploys[-1]} s")
+        data[str(n)] = {"noop": noops, "deploy": deploys}
+    save("scale", {"runs": runs, "sizes": SCALE_SIZES, "data": data})
+
+
+# ---------------------------------------------------------------- main
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", default=",".join(SECTIONS))
+    parser.add_argument("--report-only", action="store_true")
+    args = parser.parse_args()
+    sections = [s for s in args.only.split(",") if s]
+    unknown = set(sections) - set(SECTIONS)
+    if unknown:
+        raise SystemExit(f"bench: --only: unknown section(s) {sorted(unknown)}; choose from {SECTIONS}")
+    if args.runs < 1:
+        raise SystemExit("bench: --runs must be at least 1")
+    if not args.report_only:
+        started = time.monotonic()
+        write_inventories()
+        lab_up()
+        wheel = wheels()
+        if {"http", "tls"} & set(sections):
+            log("setup: our stack on web1, the hand-made deploy on hand1")
+            playbook("one", "playbooks/site.yml")
+            playbook("all", "bench/playbooks/hand-made.yml", extra={"bench_app_wheel": wheel[0]})
+        setup_clients()
+        for section in sections:
+            log(f"=== {section}")
+            globals()[f"bench_{section}"](args.runs)
+        log(f"done in {(time.monotonic() - started) / 60:.1f} min")
+    import report
+
+    report.write(RESULTS, ROOT / "docs")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).parent))
+    raise SystemExit(main())

@@ -1,0 +1,267 @@
+"""Writes docs/benchmarks.md and docs/benchmarks.png from the figures bench.py saved."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from pathlib import Path
+
+TARGETS = {
+    "a": "(a) ours: Nginx + TLS + Gunicorn (gthread), as deployed",
+    "b": "(b) hand-made: default Nginx site + TLS, `gunicorn -w 4` sync on TCP",
+    "c": "(c) Flask development server",
+    "d": "(d) our Gunicorn alone, no proxy, no TLS",
+}
+
+
+def med(values) -> float:
+    values = list(values)
+    return statistics.median(values) if values else float("nan")
+
+
+def ratio(num: list[float], den: list[float]) -> float:
+    """Median of the per-run ratios: each run's figure against the baseline measured in that same run."""
+    return med(n / d for n, d in zip(num, den, strict=False) if d)
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def load(results: Path) -> dict:
+    return {p.stem: json.loads(p.read_text()) for p in sorted(results.glob("*.json"))}
+
+
+def http_section(h: dict, out: list[str]) -> None:
+    s = h["samples"]
+    out += [
+        "## 1. HTTP capacity",
+        "",
+        f"wrk, {h['connections']} connections, 2 threads, {h['seconds']} s a run, {h['runs']} runs, run on the serving "
+        "host itself (so every target pays the same for the load generator's CPU). Dynamic: `GET /` "
+        "(a database query and a template); static: `GET /static/app.css`.",
+        "",
+        "| target | route | requests/s | p50 ms | p99 ms | errors |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for t, label in TARGETS.items():
+        for route in ("dynamic", "static"):
+            runs = s[t][route]
+            errors = sum(r["non2xx"] + r["socket_errors"] for r in runs)
+            out.append(
+                f"| {label} | {route} | {med(r['rps'] for r in runs):,.0f} | {med(r['p50_ms'] for r in runs):.2f} "
+                f"| {med(r['p99_ms'] for r in runs):.2f} | {errors} |"
+            )
+
+    def rps(t: str, route: str) -> list[float]:
+        return [r["rps"] for r in s[t][route]]
+
+    dyn_ab = ratio(rps("a", "dynamic"), rps("b", "dynamic"))
+    sta_ab = ratio(rps("a", "static"), rps("b", "static"))
+    dyn_ad = ratio(rps("a", "dynamic"), rps("d", "dynamic"))
+    out += [
+        "",
+        "| ratio (median of per-run ratios) | figure | target | |",
+        "|---|---:|---:|---|",
+        f"| (a) / (b), dynamic | {dyn_ab:.2f} × | ≥ 1.3 × | {verdict(dyn_ab >= 1.3)} |",
+        f"| (a) / (b), static | {sta_ab:.1f} × | ≥ 10 × | {verdict(sta_ab >= 10)} |",
+        f"| (a) / (d), dynamic | {dyn_ad:.2f} × | ≥ 0.85 × | {verdict(dyn_ad >= 0.85)} |",
+        f"| (a) / (c), dynamic | {ratio(rps('a', 'dynamic'), rps('c', 'dynamic')):.2f} × | | |",
+        "",
+    ]
+
+
+def tls_section(t: dict, out: list[str]) -> None:
+    s = t["samples"]
+    out += [
+        "## 5. TLS handshakes",
+        "",
+        f"`openssl s_time -www /` on the load balancer's loopback, {t['seconds']} s a run, {t['runs']} runs, against "
+        "two listeners with our nginx.conf's TLS settings: the site's ECDSA P-256 certificate, and an RSA 2048 one "
+        "from the same ACME server. Handshakes per second of wall time (client and server share the CPU).",
+        "",
+        "| certificate | new sessions/s | resumed sessions/s |",
+        "|---|---:|---:|",
+    ]
+    for cert in ("ecdsa", "rsa2048"):
+        out.append(f"| {cert} | {med(s[cert]['new']):,.0f} | {med(s[cert]['resumed']):,.0f} |")
+    out += [
+        "",
+        f"ECDSA / RSA 2048, new sessions: {ratio(s['ecdsa']['new'], s['rsa2048']['new']):.2f} ×; "
+        f"resumed: {ratio(s['ecdsa']['resumed'], s['rsa2048']['resumed']):.2f} ×. "
+        f"Resumption checked with `openssl s_client -sess_in`: {'; '.join(f'{k}: {v}' for k, v in t['resumption'].items())}.",
+        "",
+    ]
+
+
+def disruption_section(d: dict, out: list[str]) -> None:
+    out += [
+        "## 2. Deploy disruption",
+        "",
+        f"Open-loop HTTPS load at {d['rate']} requests/s from a client host (a new connection each, certificate "
+        f"checked), {d['runs']} runs. Ours: `deploy.yml` of a new version to two app hosts behind lb1. Baseline: "
+        "`systemctl restart` of the hand-made Gunicorn unit behind its Nginx.",
+        "",
+        "| | requests (median) | failed: each run | longest response ms (median) |",
+        "|---|---:|---|---:|",
+    ]
+    for key, label in (("ours", "ours: rolling deploy"), ("plain", "plain unit: systemctl restart")):
+        runs = d[key]
+        out.append(
+            f"| {label} | {med(r['requests'] for r in runs):,.0f} | {', '.join(str(r['failed']) for r in runs)} "
+            f"| {med(r['max_ms'] for r in runs):,.0f} |"
+        )
+    failed = sum(r["failed"] for r in d["ours"])
+    seen = sorted({f for r in d["plain"] for f in r["failures"]})
+    out += [
+        "",
+        f"Target 0 failed for ours: {verdict(failed == 0)} ({failed} in all). What the plain restart's failures "
+        f"were: {'; '.join(seen) if seen else 'none'}. A deploy took {med(r['deploy_seconds'] for r in d['ours']):.0f} s "
+        "(median).",
+        "",
+    ]
+
+
+def converge_section(c: dict, out: list[str]) -> None:
+    cold, noop = c["cold"], c["noop"]
+    out += [
+        "## 3. Converge",
+        "",
+        f"`site.yml` on one host that is load balancer and app server, {c['runs']} runs each, the two settings "
+        "taking turns. Cold: a bare lab host made anew from the base image, until it answers HTTPS with a "
+        "certificate from the ACME server. No-op: `site.yml` again right after. Ansible's defaults: an "
+        "ansible.cfg with only the roles' and collections' paths. Floor: `apt-get update && apt-get install` of the "
+        f"{len(c['packages'])} packages our roles install, on a bare host.",
+        "",
+        "| | cold s | no-op s | no-op changed |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, label in (("ours", "our ansible.cfg"), ("defaults", "Ansible's defaults")):
+        out.append(
+            f"| {label} | {med(cold[name]):.0f} | {med(r['seconds'] for r in noop[name]):.1f} "
+            f"| {max(r['changed'] for r in noop[name])} |"
+        )
+    out.append(f"| packages alone (the floor) | {med(c['floor']):.0f} | | |")
+    r_noop = ratio([r["seconds"] for r in noop["ours"]], [r["seconds"] for r in noop["defaults"]])
+    out += [
+        "",
+        f"No-op, ours / defaults: {r_noop:.2f} × (target ≤ 0.5 ×: {verdict(r_noop <= 0.5)}). Cold, ours / defaults: "
+        f"{ratio(cold['ours'], cold['defaults']):.2f} ×; ours / floor: {ratio(cold['ours'], c['floor']):.1f} ×.",
+        "",
+        f"Packages: {', '.join(c['packages'])}.",
+        "",
+    ]
+
+
+def slope(xs: list[float], ys: list[float]) -> float:
+    mx, my = med(xs) if False else sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum((x - mx) ** 2 for x in xs)
+
+
+def scale_section(sc: dict, out: list[str]) -> None:
+    sizes = sc["sizes"]
+    data = sc["data"]
+    noop = [med(r["seconds"] for r in data[str(n)]["noop"]) for n in sizes]
+    deploy = [med(data[str(n)]["deploy"]) for n in sizes]
+    out += [
+        "## 4. Scale",
+        "",
+        f"One load balancer and 1, 2, 4, 8 app hosts; {sc['runs']} runs each. No-op: `site.yml` on a converged "
+        "lab. Rolling deploy: `deploy.yml` switching between two installed versions (prepare finds them "
+        "installed), one host at a time: drain, switch, restart, health gate, back.",
+        "",
+        "| app hosts | no-op s | changed | rolling deploy s |",
+        "|---:|---:|---:|---:|",
+    ]
+    for n, a, b in zip(sizes, noop, deploy, strict=True):
+        ch = max(r["changed"] for r in data[str(n)]["noop"])
+        out.append(f"| {n} | {a:.1f} | {ch} | {b:.1f} |")
+    out += [
+        "",
+        f"Per added app host (least-squares slope): no-op {slope(sizes, noop):.1f} s, rolling deploy "
+        f"{slope(sizes, deploy):.1f} s.",
+        "",
+    ]
+
+
+def chart(data: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = [k for k in ("http", "disruption", "converge", "scale", "tls") if k in data]
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.8))
+    axes = [axes] if len(panels) == 1 else list(axes)
+    for ax, key in zip(axes, panels, strict=True):
+        d = data[key]
+        if key == "http":
+            s = d["samples"]
+            xs = range(len(TARGETS))
+            for off, route in ((-0.2, "dynamic"), (0.2, "static")):
+                ax.bar([x + off for x in xs], [med(r["rps"] for r in s[t][route]) for t in TARGETS], 0.4, label=route)
+            ax.set_xticks(list(xs), [f"({t})" for t in TARGETS])
+            ax.set_yscale("log")
+            ax.set_title("HTTP requests/s (log)")
+            ax.legend()
+        elif key == "disruption":
+            labels = ["ours", "plain restart"]
+            ax.bar(labels, [med(r["failed"] for r in d[k]) for k in ("ours", "plain")], color=["tab:green", "tab:red"])
+            ax.set_title("failed requests per deploy")
+        elif key == "converge":
+            labels = ["ours", "defaults"]
+            ax.bar([x - 0.2 for x in range(2)], [med(d["cold"][k]) for k in labels], 0.4, label="cold")
+            ax.bar([x + 0.2 for x in range(2)], [med(r["seconds"] for r in d["noop"][k]) for k in labels], 0.4, label="no-op")
+            ax.axhline(med(d["floor"]), color="grey", linestyle="--", label="packages alone")
+            ax.set_xticks(range(2), labels)
+            ax.set_title("converge, seconds")
+            ax.legend()
+        elif key == "scale":
+            sizes = d["sizes"]
+            ax.plot(sizes, [med(r["seconds"] for r in d["data"][str(n)]["noop"]) for n in sizes], "o-", label="no-op")
+            ax.plot(sizes, [med(d["data"][str(n)]["deploy"]) for n in sizes], "o-", label="rolling deploy")
+            ax.set_xticks(sizes)
+            ax.set_xlabel("app hosts")
+            ax.set_title("seconds by app hosts")
+            ax.legend()
+        elif key == "tls":
+            s = d["samples"]
+            for off, mode in ((-0.2, "new"), (0.2, "resumed")):
+                ax.bar([x + off for x in range(2)], [med(s[c][mode]) for c in ("ecdsa", "rsa2048")], 0.4, label=mode)
+            ax.set_xticks(range(2), ["ECDSA P-256", "RSA 2048"])
+            ax.set_title("TLS handshakes/s")
+            ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+def write(results: Path, docs: Path) -> None:
+    data = load(results)
+    if not data:
+        raise SystemExit(f"bench: no figures in {results}; run `make bench` first")
+    out = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (bench/bench.py) from its last run of each section; do not edit by hand. "
+        "Every figure is the median of the runs given, and every ratio the median of ratios taken in the same run "
+        "against its baseline. All hosts are containers of the lab on one machine (2 cores, shared by the load "
+        "generator, the servers and Ansible), so absolute figures are this machine's; the ratios are the point.",
+        "",
+        "![benchmarks](benchmarks.png)",
+        "",
+        "Sections measured: " + ", ".join(f"{k} ({v['when']})" for k, v in data.items()) + ".",
+        "",
+    ]
+    for key, fn in (
+        ("http", http_section),
+        ("disruption", disruption_section),
+        ("converge", converge_section),
+        ("scale", scale_section),
+        ("tls", tls_section),
+    ):
+        if key in data:
+            fn(data[key], out)
+    docs.mkdir(exist_ok=True)
+    (docs / "benchmarks.md").write_text("\n".join(out).rstrip() + "\n")
+    chart(data, docs / "benchmarks.png")
+    print(f"bench: wrote {docs / 'benchmarks.md'} and {docs / 'benchmarks.png'}")
