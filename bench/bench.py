@@ -89,7 +89,8 @@ def write_inventories() -> None:
         "lab_domain": DOMAIN,
         "lab_capabilities": ["NET_ADMIN", "SYS_ADMIN"],
         "bench_state_dir": str(STATE),
-        "common_extra_ca_certificates": "{{ query('ansible.builtin.fileglob', '/usr/local/share/ca-certificates/*.crt') }}",
+        "common_extra_ca_certificates": "{{ query('ansible.builtin.fileglob', "
+        "'/usr/local/share/ca-certificates/*.crt') }}",
         "app_secret_environment": {
             "SECRET_KEY": "{{ lookup('ansible.builtin.password', '"
             + str(STATE / "secret_key")
@@ -175,19 +176,25 @@ def wheels() -> list[Path]:
         run(["cp", "-a", str(ROOT / "app"), str(src)])
         run(f"rm -rf {src}/build {src}/src/*.egg-info")
         text = (src / "pyproject.toml").read_text()
-        (src / "pyproject.toml").write_text(re.sub(r'(?m)^version = .*$', f'version = "{version}"', text))
+        (src / "pyproject.toml").write_text(re.sub(r"(?m)^version = .*$", f'version = "{version}"', text))
         run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out), str(src)])
     return sorted(out.glob("flaskapp-1.0.[12]-*.whl"))
 
 
 def setup_clients() -> None:
     """Load tools: wrk on web1, the load generator and Pebble's root on client1, an RSA certificate on web1."""
-    inside("client1", "test -s /etc/ssl/pebble-root.pem || python3 -c \"import ssl,urllib.request;"
-           "print(urllib.request.urlopen('https://acme1.lab.test:15000/roots/0',"
-           "context=ssl._create_unverified_context()).read().decode())\" > /etc/ssl/pebble-root.pem")
+    inside(
+        "client1",
+        'test -s /etc/ssl/pebble-root.pem || python3 -c "import ssl,urllib.request;'
+        "print(urllib.request.urlopen('https://acme1.lab.test:15000/roots/0',"
+        'context=ssl._create_unverified_context()).read().decode())" > /etc/ssl/pebble-root.pem',
+    )
     run(["podman", "cp", str(ROOT / "molecule/resources/load/loadgen.py"), f"{LAB}-client1:/usr/local/bin/loadgen"])
-    inside("web1", "command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive "
-           "apt-get install -y -qq wrk >/dev/null; }")
+    inside(
+        "web1",
+        "command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive "
+        "apt-get install -y -qq wrk >/dev/null; }",
+    )
 
 
 # ---------------------------------------------------------------- parsing
@@ -236,19 +243,36 @@ HTTP_TARGETS = {
     "b": ("hand1", f"https://hand1.{DOMAIN}"),
     "c": ("hand1", "http://127.0.0.1:5000"),
     "d": ("web1", "http://127.0.0.1:8001"),
+    # (d) with a default as it was before these benchmarks, measured in the same run.
+    "d0": ("web1", "http://127.0.0.1:8002"),
 }
+# The previous defaults that "d0" runs with (gunicorn_access_log was on).
+PREVIOUS_DEFAULTS = """accesslog = "-"
+access_log_format = json.dumps({"remote_addr": "%(h)s", "request_id": "%({x-request-id}i)s", "method": "%(m)s",
+    "path": "%(U)s", "query": "%(q)s", "status": "%(s)s", "bytes": "%(B)s", "duration_us": "%(D)s",
+    "user_agent": "%(a)s", "referer": "%(f)s"})"""
+
 ROUTES = {"dynamic": "/", "static": "/static/app.css"}
 
 
-def start_gunicorn_alone() -> None:
-    """(d): our Gunicorn, same config file and environment, bound to TCP on loopback (wrk speaks no unix sockets)."""
+def start_gunicorn_alone(port: int, overrides: str = "") -> None:
+    """(d): our Gunicorn, same config file and environment, bound to TCP on loopback (wrk speaks no unix sockets).
+
+    overrides: Python lines appended to a copy of the config (a setting's previous default).
+    """
+    config = "/etc/flaskapp/gunicorn.conf.py"
+    if overrides:
+        config = f"/etc/flaskapp/bench-{port}.conf.py"
+        inside("web1", f"{{ cat /etc/flaskapp/gunicorn.conf.py; printf '%s\\n' {shlex.quote(overrides)}; }} > {config}")
     inside(
         "web1",
-        "systemctl is-active -q bench-gunicorn-alone || systemd-run --unit bench-gunicorn-alone "
+        f"systemctl stop bench-gunicorn-{port} 2>/dev/null || true; systemctl reset-failed bench-gunicorn-{port} "
+        f"2>/dev/null || true; systemd-run --unit bench-gunicorn-{port} "
         "-p User=flaskapp -p Group=flaskapp -p EnvironmentFile=/srv/flaskapp/shared/app.env "
         "-p WorkingDirectory=/srv/flaskapp/current "
-        "/srv/flaskapp/current/venv/bin/gunicorn --config /etc/flaskapp/gunicorn.conf.py --bind 127.0.0.1:8001; "
-        "for i in $(seq 50); do curl -fs -o /dev/null http://127.0.0.1:8001/health && exit 0; sleep 0.2; done; exit 1",
+        f"/srv/flaskapp/current/venv/bin/gunicorn --config {config} --bind 127.0.0.1:{port} >/dev/null; "
+        f"for i in $(seq 50); do curl -fs -o /dev/null http://127.0.0.1:{port}/health && exit 0; sleep 0.2; done; "
+        "exit 1",
     )
 
 
@@ -258,9 +282,10 @@ def wrk(host: str, url: str, seconds: int) -> dict:
 
 
 def bench_http(runs: int) -> None:
-    start_gunicorn_alone()
+    start_gunicorn_alone(8001)
+    start_gunicorn_alone(8002, PREVIOUS_DEFAULTS)
     samples: dict[str, dict[str, list[dict]]] = {t: {r: [] for r in ROUTES} for t in HTTP_TARGETS}
-    for target, (host, base) in HTTP_TARGETS.items():
+    for host, base in HTTP_TARGETS.values():
         for path in ROUTES.values():
             wrk(host, base + path, 2)  # warm-up: workers started, caches filled
     for i in range(runs):
@@ -269,7 +294,17 @@ def bench_http(runs: int) -> None:
                 result = wrk(host, base + path, WRK_SECONDS)
                 samples[target][route].append(result)
                 log(f"http run {i + 1}/{runs} {target} {route}: {result['rps']:.0f} r/s p99 {result['p99_ms']:.1f} ms")
-    save("http", {"runs": runs, "seconds": WRK_SECONDS, "connections": WRK_CONNECTIONS, "samples": samples})
+    inside("web1", "systemctl stop bench-gunicorn-8001 bench-gunicorn-8002")
+    save(
+        "http",
+        {
+            "previous_defaults": PREVIOUS_DEFAULTS,
+            "runs": runs,
+            "seconds": WRK_SECONDS,
+            "connections": WRK_CONNECTIONS,
+            "samples": samples,
+        },
+    )
 
 
 # ---------------------------------------------------------------- 5. TLS handshakes
@@ -300,10 +335,14 @@ def bench_tls(runs: int) -> None:
     inside(
         "web1",
         "test -e /etc/letsencrypt/live/bench-rsa/fullchain.pem || certbot certonly --non-interactive --agree-tos "
-        f"--register-unsafely-without-email --server https://acme1.{DOMAIN}:14000/dir --webroot -w /var/www/letsencrypt "
+        f"--register-unsafely-without-email --server https://acme1.{DOMAIN}:14000/dir "
+        "--webroot -w /var/www/letsencrypt "
         f"--cert-name bench-rsa --key-type rsa --rsa-key-size 2048 -d web1.{DOMAIN} >/dev/null",
     )
-    inside("web1", f"cat > /etc/nginx/conf.d/zz-bench-tls.conf <<'EOF'\n{TLS_CONF}\nEOF\nnginx -t -q && systemctl reload nginx")
+    inside(
+        "web1",
+        f"cat > /etc/nginx/conf.d/zz-bench-tls.conf <<'EOF'\n{TLS_CONF}\nEOF\nnginx -t -q && systemctl reload nginx",
+    )
     certs = {"ecdsa": 8443, "rsa2048": 8444}
     samples: dict[str, dict[str, list[float]]] = {c: {"new": [], "resumed": []} for c in certs}
     reused: dict[str, list[str]] = {c: [] for c in certs}
@@ -313,7 +352,7 @@ def bench_tls(runs: int) -> None:
                 out = inside(
                     "web1",
                     f"s=$(date +%s.%N); openssl s_time -connect 127.0.0.1:{port} {flag} -time {TLS_SECONDS} -www / "
-                    "2>&1; e=$(date +%s.%N); echo \"wall $s $e\"",
+                    '2>&1; e=$(date +%s.%N); echo "wall $s $e"',
                 ).stdout
                 count = int(re.search(r"(\d+) connections in [\d.]+s", out).group(1))
                 wall = re.search(r"wall ([\d.]+) ([\d.]+)", out)
@@ -345,14 +384,36 @@ def load_start(url: str, name: str) -> str:
     """Open-loop HTTPS load from client1 (new connection per request, certificate checked)."""
     out = f"/tmp/{name}.jsonl"
     inside("client1", f"rm -f /tmp/stop {out}")
-    run(["podman", "exec", "-d", f"{LAB}-client1", "python3", "/usr/local/bin/loadgen", url, "--rate", str(LOAD_RATE),
-         "--duration", "600", "--out", out, "--cafile", "/etc/ssl/pebble-root.pem", "--stop-file", "/tmp/stop"])
+    run(
+        [
+            "podman",
+            "exec",
+            "-d",
+            f"{LAB}-client1",
+            "python3",
+            "/usr/local/bin/loadgen",
+            url,
+            "--rate",
+            str(LOAD_RATE),
+            "--duration",
+            "600",
+            "--out",
+            out,
+            "--cafile",
+            "/etc/ssl/pebble-root.pem",
+            "--stop-file",
+            "/tmp/stop",
+        ]
+    )
     return out
 
 
 def load_stop(out: str) -> dict:
-    inside("client1", "touch /tmp/stop; for i in $(seq 60); do pgrep -f '^python3 /usr/local/bin/loadgen' >/dev/null "
-           "|| exit 0; sleep 0.5; done; exit 1")
+    inside(
+        "client1",
+        "touch /tmp/stop; for i in $(seq 60); do pgrep -f '^python3 /usr/local/bin/loadgen' >/dev/null "
+        "|| exit 0; sleep 0.5; done; exit 1",
+    )
     records = [json.loads(line) for line in inside("client1", f"cat {out}").stdout.splitlines() if line.strip()]
     failed = [r for r in records if r["status"] != 200 or r["error"]]
     return {
@@ -365,15 +426,17 @@ def load_stop(out: str) -> dict:
 
 def bench_disruption(runs: int) -> None:
     playbook("scale2", "playbooks/site.yml")
-    if not inside("hand1", "systemctl is-active handapp", check=False).stdout.strip() == "active":
+    if inside("hand1", "systemctl is-active handapp", check=False).stdout.strip() != "active":
         playbook("all", "bench/playbooks/hand-made.yml", extra={"bench_app_wheel": wheels()[0]})
     versions = wheels()
     ours, plain = [], []
     for i in range(runs):
         out = load_start(f"https://lb1.{DOMAIN}/", "ours")
         time.sleep(3)
-        seconds, recap, _ = playbook(
-            "scale2", "playbooks/deploy.yml", extra={"app_source_type": "wheel", "app_source_wheel": versions[(i + 1) % 2]}
+        seconds, _, _ = playbook(
+            "scale2",
+            "playbooks/deploy.yml",
+            extra={"app_source_type": "wheel", "app_source_wheel": versions[(i + 1) % 2]},
         )
         time.sleep(3)
         ours.append(dict(load_stop(out), deploy_seconds=round(seconds, 1)))
@@ -396,10 +459,10 @@ def bench_disruption(runs: int) -> None:
 def https_ok(host: str) -> bool:
     res = inside(
         "client1",
-        "python3 -c \"import urllib.request,ssl,sys;"
+        'python3 -c "import urllib.request,ssl,sys;'
         f"r=urllib.request.urlopen('https://{host}.{DOMAIN}/health',"
         "context=ssl.create_default_context(cafile='/etc/ssl/pebble-root.pem'),timeout=10);"
-        "sys.exit(r.status!=200)\"",
+        'sys.exit(r.status!=200)"',
         check=False,
     )
     return res.returncode == 0
@@ -431,8 +494,12 @@ def bench_converge(runs: int) -> None:
             log(f"converge run {i + 1}/{runs} {name}: cold {cold[name][-1]} s, no-op {noop[name][-1]}")
         recreate("cold1")
         t0 = time.monotonic()
-        inside("cold1", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "
-               + " ".join(packages) + " >/dev/null")
+        inside(
+            "cold1",
+            "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "
+            + " ".join(packages)
+            + " >/dev/null",
+        )
         floor.append(round(time.monotonic() - t0, 1))
         log(f"converge run {i + 1}/{runs} package floor: {floor[-1]} s")
     save("converge", {"runs": runs, "cold": cold, "noop": noop, "floor": floor, "packages": packages})
