@@ -33,14 +33,19 @@ LAB = "bench"
 DOMAIN = "lab.test"
 SECTIONS = ["http", "tls", "disruption", "converge", "scale"]
 SCALE_SIZES = [1, 2, 4, 8]
+ALL_SIZES = tuple(SCALE_SIZES)
 OUR_CFG = ROOT / "ansible.cfg"
 # Ansible's defaults: only where to find the project's roles and collections.
 DEFAULT_CFG = STATE / "ansible-defaults.cfg"
+CONTROL_DIR = STATE / "cp"
 
 # Every host the benchmarks use. web1 is our stack on one server (load
 # balancer and app server in one), hand1 the hand-made deploy, lb1 + app1..8
 # our stack split (rolling deploys, scale), cold1 the bare host that is made
 # anew for each cold converge, client1 sends load, acme1 is the ACME server.
+# The lab's podman settings (as the Makefile exports them), also when run by hand.
+os.environ.setdefault("CONTAINERS_CONF", str(ROOT / "molecule/resources/image/containers.conf"))
+
 HOSTS = ["acme1", "client1", "web1", "hand1", "cold1", "lb1"] + [f"app{i}" for i in range(1, 9)]
 
 
@@ -81,7 +86,7 @@ def write_inventories() -> None:
         "one": {"lb": ["web1"], "app": ["web1"]},
         "cold": {"lb": ["cold1"], "app": ["cold1"]},
     }
-    for n in SCALE_SIZES:
+    for n in ALL_SIZES:
         layouts[f"scale{n}"] = {"lb": ["lb1"], "app": [f"app{i}" for i in range(1, n + 1)]}
     lab_vars = {
         "ansible_ssh_common_args": f"-F {STATE}/ssh_config",
@@ -124,7 +129,15 @@ def inventory(name: str) -> str:
 
 def playbook(inv: str, *books: str, cfg: Path = OUR_CFG, extra: dict | None = None, check: bool = True):
     """Run ansible-playbook; return (seconds, recap {host: {ok, changed, ...}}, output)."""
-    env = dict(os.environ, ANSIBLE_CONFIG=str(cfg), ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
+    # SSH control sockets of their own: recreate() ends the bench's connections
+    # to a removed host without touching anyone else's.
+    env = dict(
+        os.environ,
+        ANSIBLE_CONFIG=str(cfg),
+        ANSIBLE_FORCE_COLOR="0",
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_SSH_CONTROL_PATH_DIR=str(CONTROL_DIR),
+    )
     cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", inventory(inv)]
     for key, value in (extra or {}).items():
         cmd += ["-e", f"{key}={value}"]
@@ -158,9 +171,79 @@ def lab_up() -> None:
 
 
 def recreate(host: str) -> None:
-    """A bare host again: the container is removed and made anew from the base image."""
-    run(["podman", "rm", "-f", "-t", "0", f"{LAB}-{host}"])
-    playbook("all", "molecule/resources/playbooks/lab-up.yml", extra={"lab_name": LAB})
+    """A bare host again: its container removed and made anew from the base image.
+
+    The same settings as the lab mechanism (molecule/resources/lab/create.yml)
+    gives it, the same address; its new host key replaces the old one in the
+    lab's known_hosts. Done here rather than by lab-up.yml, which would go over
+    all fourteen hosts each time.
+    """
+    name = f"{LAB}-{host}"
+    # Its address as lab-up gave it (in known_hosts), the image every lab host runs.
+    known = STATE / "known_hosts"
+    ip = next(line.split()[0].split(",")[1] for line in known.read_text().splitlines() if line.startswith(f"{host},"))
+    image = run(["podman", "inspect", f"{LAB}-acme1", "--format", "{{.ImageName}}"]).stdout.strip()
+    run(["podman", "rm", "-f", "-t", "0", name])
+    # An SSH master still open to the removed container would hang the next
+    # connection to its successor (same address) until it times out.
+    run(["pkill", "-f", f"{CONTROL_DIR}/"], check=False, quiet=True)
+    run(
+        [
+            "podman",
+            "run",
+            "-d",
+            "--name",
+            name,
+            "--hostname",
+            host,
+            "--systemd",
+            "always",
+            "--network",
+            f"lab-{LAB}",
+            "--ip",
+            ip,
+            "--network-alias",
+            host,
+            "--network-alias",
+            f"{host}.{DOMAIN}",
+            "--cap-add",
+            "NET_ADMIN",
+            "--cap-add",
+            "SYS_ADMIN",
+            "--label",
+            f"flask-lab={LAB}",
+            image,
+        ]
+    )
+    key = (ROOT / ".lab" / "id_ed25519.pub").read_text().strip()
+    run(
+        [
+            "podman",
+            "exec",
+            name,
+            "sh",
+            "-euc",
+            'f=/home/admin/.ssh/authorized_keys; printf "%s\\n" "$1" >> "$f"; chown admin:admin "$f"; chmod 0600 "$f"',
+            "sh",
+            key,
+        ]
+    )
+    for _ in range(60):
+        res = run(["podman", "exec", name, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"], check=False, quiet=True)
+        if res.returncode == 0:
+            break
+        time.sleep(0.5)
+    lines = [line for line in known.read_text().splitlines() if not line.startswith(f"{host},")]
+    lines.append(f"{host},{ip} " + " ".join(res.stdout.split()[:2]))
+    tmp = known.with_suffix(".new")
+    tmp.write_text("\n".join(lines) + "\n")
+    tmp.replace(known)  # atomic: SSH clients of other hosts read it meanwhile
+    for _ in range(60):
+        ssh = ["ssh", "-F", str(STATE / "ssh_config"), "-o", "ConnectTimeout=3", host, "sudo", "-n", "true"]
+        if run(ssh, check=False, quiet=True).returncode == 0:
+            return
+        time.sleep(0.5)
+    raise SystemExit(f"bench: {host} made anew does not answer SSH")
 
 
 def wheels() -> list[Path]:
@@ -245,6 +328,8 @@ HTTP_TARGETS = {
     "d": ("web1", "http://127.0.0.1:8001"),
     # (d) with a default as it was before these benchmarks, measured in the same run.
     "d0": ("web1", "http://127.0.0.1:8002"),
+    # (d) with sync workers instead of gthread: the trade-off our default makes.
+    "ds": ("web1", "http://127.0.0.1:8003"),
 }
 # The previous defaults that "d0" runs with (gunicorn_access_log was on).
 PREVIOUS_DEFAULTS = """accesslog = "-"
@@ -284,6 +369,7 @@ def wrk(host: str, url: str, seconds: int) -> dict:
 def bench_http(runs: int) -> None:
     start_gunicorn_alone(8001)
     start_gunicorn_alone(8002, PREVIOUS_DEFAULTS)
+    start_gunicorn_alone(8003, 'worker_class = "sync"')
     samples: dict[str, dict[str, list[dict]]] = {t: {r: [] for r in ROUTES} for t in HTTP_TARGETS}
     for host, base in HTTP_TARGETS.values():
         for path in ROUTES.values():
@@ -294,7 +380,7 @@ def bench_http(runs: int) -> None:
                 result = wrk(host, base + path, WRK_SECONDS)
                 samples[target][route].append(result)
                 log(f"http run {i + 1}/{runs} {target} {route}: {result['rps']:.0f} r/s p99 {result['p99_ms']:.1f} ms")
-    inside("web1", "systemctl stop bench-gunicorn-8001 bench-gunicorn-8002")
+    inside("web1", "systemctl stop bench-gunicorn-8001 bench-gunicorn-8002 bench-gunicorn-8003")
     save(
         "http",
         {
@@ -468,26 +554,21 @@ def https_ok(host: str) -> bool:
     return res.returncode == 0
 
 
-def package_list() -> list[str]:
-    """What our roles install on a server: packages marked manual on web1 and not in the base image."""
-    base = set(inside("cold1", "apt-mark showmanual").stdout.split())
-    ours = set(inside("web1", "apt-mark showmanual").stdout.split())
-    return sorted(ours - base)
-
-
 def bench_converge(runs: int) -> None:
     configs = {"ours": OUR_CFG, "defaults": DEFAULT_CFG}
     cold = {c: [] for c in configs}
     noop = {c: [] for c in configs}
     floor = []
-    recreate("cold1")
-    packages = package_list()
+    packages: list[str] = []
     for i in range(runs):
         for name, cfg in configs.items():
             recreate("cold1")
+            base = set(inside("cold1", "apt-mark showmanual").stdout.split())
             seconds, recap, _ = playbook("cold", "playbooks/site.yml", cfg=cfg)
             if not https_ok("cold1"):
                 raise SystemExit("bench: cold1 does not serve HTTPS after the converge")
+            # What our roles install: the packages marked manual since the host was bare.
+            packages = packages or sorted(set(inside("cold1", "apt-mark showmanual").stdout.split()) - base)
             cold[name].append(round(seconds, 1))
             seconds, recap, _ = playbook("cold", "playbooks/site.yml", cfg=cfg)
             noop[name].append({"seconds": round(seconds, 1), "changed": changed(recap)})
@@ -542,11 +623,15 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", default=",".join(SECTIONS))
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument("--sizes", default=",".join(map(str, SCALE_SIZES)), help="app hosts for the scale section")
     args = parser.parse_args()
     sections = [s for s in args.only.split(",") if s]
     unknown = set(sections) - set(SECTIONS)
     if unknown:
         raise SystemExit(f"bench: --only: unknown section(s) {sorted(unknown)}; choose from {SECTIONS}")
+    SCALE_SIZES[:] = [int(n) for n in args.sizes.split(",") if n]
+    if not SCALE_SIZES or min(SCALE_SIZES) < 1 or max(SCALE_SIZES) > 8:
+        raise SystemExit("bench: --sizes must be numbers of app hosts from 1 to 8")
     if args.runs < 1:
         raise SystemExit("bench: --runs must be at least 1")
     if not args.report_only:
