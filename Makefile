@@ -99,8 +99,8 @@ $(VENV)/.bench-installed: bench/requirements.txt $(VENV)/.installed
 	$(BIN)/pip install --quiet -r bench/requirements.txt
 	touch $@
 
-bench-down: setup ## Destroy the benchmark's lab
-	$(BIN)/ansible-playbook -i .lab/bench/inventory/all -e lab_name=bench molecule/resources/playbooks/lab-down.yml
+bench-down: setup ## Destroy the benchmark's lab (and its raw figures in .lab/bench)
+	$(BIN)/ansible-playbook -i inventory/local -e lab_name=bench molecule/resources/playbooks/lab-down.yml
 
-clean: lab-down ## Destroy the lab and remove local caches (keeps the base image)
+clean: lab-down bench-down ## Destroy the labs and remove local caches (keeps the base image)
 	rm -rf .cache .lab

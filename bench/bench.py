@@ -331,8 +331,11 @@ HTTP_TARGETS = {
     # (d) with sync workers instead of gthread: the trade-off our default makes.
     "ds": ("web1", "http://127.0.0.1:8003"),
 }
-# The previous defaults that "d0" runs with (gunicorn_access_log was on).
-PREVIOUS_DEFAULTS = """accesslog = "-"
+# The previous defaults that "d0" runs with: gunicorn_access_log was on, and
+# gunicorn_max_requests 2000 (jitter 200).
+PREVIOUS_DEFAULTS = """max_requests = 2000
+max_requests_jitter = 200
+accesslog = "-"
 access_log_format = json.dumps({"remote_addr": "%(h)s", "request_id": "%({x-request-id}i)s", "method": "%(m)s",
     "path": "%(U)s", "query": "%(q)s", "status": "%(s)s", "bytes": "%(B)s", "duration_us": "%(D)s",
     "user_agent": "%(a)s", "referer": "%(f)s"})"""

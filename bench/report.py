@@ -11,7 +11,7 @@ TARGETS = {
     "b": "(b) hand-made: default Nginx site + TLS, `gunicorn -w 4` sync on TCP",
     "c": "(c) Flask development server",
     "d": "(d) our Gunicorn alone, no proxy, no TLS",
-    "d0": "(d0) = (d) with the previous default (Gunicorn's access log on)",
+    "d0": "(d0) = (d) with the previous defaults (access log on, max_requests 2000)",
     "ds": "(ds) = (d) with sync workers instead of gthread",
 }
 
@@ -70,7 +70,7 @@ def http_section(h: dict, out: list[str]) -> None:
         f"| (a) / (b), dynamic | {dyn_ab:.2f} x | ≥ 1.3 x | {verdict(dyn_ab >= 1.3)} |",
         f"| (a) / (b), static | {sta_ab:.1f} x | ≥ 10 x | {verdict(sta_ab >= 10)} |",
         f"| (a) / (d), dynamic | {dyn_ad:.2f} x | ≥ 0.85 x | {verdict(dyn_ad >= 0.85)} |",
-        f"| (d) / (d0), dynamic: the access-log default, after / before | "
+        f"| (d) / (d0), dynamic: the new Gunicorn defaults against the previous | "
         f"{ratio(rps('d', 'dynamic'), rps('d0', 'dynamic')):.2f} x | | |",
         f"| (ds) / (d), dynamic: sync workers against our gthread | "
         f"{ratio(rps('ds', 'dynamic'), rps('d', 'dynamic')):.2f} x | | |",
