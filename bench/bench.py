@@ -372,7 +372,8 @@ def wrk(host: str, url: str, seconds: int) -> dict:
 def bench_http(runs: int) -> None:
     start_gunicorn_alone(8001)
     start_gunicorn_alone(8002, PREVIOUS_DEFAULTS)
-    start_gunicorn_alone(8003, 'worker_class = "sync"')
+    # threads = 1 too: Gunicorn runs gthread for "sync" when threads > 1.
+    start_gunicorn_alone(8003, 'worker_class = "sync"\nthreads = 1')
     samples: dict[str, dict[str, list[dict]]] = {t: {r: [] for r in ROUTES} for t in HTTP_TARGETS}
     for host, base in HTTP_TARGETS.values():
         for path in ROUTES.values():
@@ -388,6 +389,7 @@ def bench_http(runs: int) -> None:
         "http",
         {
             "previous_defaults": PREVIOUS_DEFAULTS,
+            "sync_threads": 1,
             "runs": runs,
             "seconds": WRK_SECONDS,
             "connections": WRK_CONNECTIONS,
