@@ -238,7 +238,8 @@ def chart(data: dict, path: Path) -> None:
             ax.axhline(med(d["floor"]), color="grey", linestyle="--", label="packages alone")
             ax.set_xticks(range(2), labels)
             ax.set_title("converge, seconds")
-            ax.legend()
+            ax.margins(y=0.35)
+            ax.legend(loc="upper left", fontsize=8, ncol=3)
         elif key == "scale":
             sizes = d["sizes"]
             ax.plot(sizes, [med(r["seconds"] for r in d["data"][str(n)]["noop"]) for n in sizes], "o-", label="no-op")
