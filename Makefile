@@ -65,8 +65,9 @@ lint: setup ## yamllint, ansible-lint (production profile), syntax checks, ruff
 wheel: venv ## Build the app's wheel into dist/ (the artifact CI promotes from staging to production)
 	rm -rf dist && $(BIN)/python -m build --wheel --outdir dist app
 
-app-test: setup ## The Flask app's own tests
+app-test: setup ## The Flask app's own tests, and the benchmark report's
 	cd app && $(BIN)/pytest -q
+	cd bench && $(BIN)/pytest -q -p no:cacheprovider test_report.py
 
 molecule: setup ## Every Molecule scenario, full sequence (SCENARIOS="lab" to pick)
 	@for s in $(SCENARIOS); do \
@@ -99,7 +100,7 @@ $(VENV)/.bench-installed: bench/requirements.txt $(VENV)/.installed
 	$(BIN)/pip install --quiet -r bench/requirements.txt
 	touch $@
 
-bench-down: setup ## Destroy the benchmark's lab (and its raw figures in .lab/bench)
+bench-down: setup ## Destroy the benchmark's lab (its figures stay in bench/results)
 	$(BIN)/ansible-playbook -i inventory/local -e lab_name=bench molecule/resources/playbooks/lab-down.yml
 
 clean: lab-down bench-down ## Destroy the labs and remove local caches (keeps the base image)

@@ -1,8 +1,9 @@
 """`make bench`: speed side by side with the usual hand-made deploy, on the lab.
 
 Creates its own lab ("bench": containers bench-<host> on the lab-bench network),
-runs every section, keeps each section's raw figures in .lab/bench/results/,
-and writes docs/benchmarks.md and docs/benchmarks.png from them.
+runs every section, keeps each section's raw figures in bench/results/ (kept in
+the repository, so the page can be written again from them on any clone), and
+writes docs/benchmarks.md and docs/benchmarks.png from them.
 
   python bench/bench.py [--runs 5] [--only http,tls,disruption,converge,scale]
                         [--report-only] [--keep-lab]
@@ -28,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE = ROOT / ".lab" / "bench"
-RESULTS = STATE / "results"
+RESULTS = ROOT / "bench" / "results"
 LAB = "bench"
 DOMAIN = "lab.test"
 SECTIONS = ["http", "tls", "disruption", "converge", "scale"]
@@ -564,9 +565,14 @@ def bench_converge(runs: int) -> None:
     cold = {c: [] for c in configs}
     noop = {c: [] for c in configs}
     floor = []
+    order = []
     packages: list[str] = []
     for i in range(runs):
-        for name, cfg in configs.items():
+        # The settings take turns at going first, so neither always meets a cold cache.
+        names = list(configs) if i % 2 == 0 else list(reversed(configs))
+        order.append(names)
+        for name in names:
+            cfg = configs[name]
             recreate("cold1")
             base = set(inside("cold1", "apt-mark showmanual").stdout.split())
             seconds, recap, _ = playbook("cold", "playbooks/site.yml", cfg=cfg)
@@ -588,7 +594,7 @@ def bench_converge(runs: int) -> None:
         )
         floor.append(round(time.monotonic() - t0, 1))
         log(f"converge run {i + 1}/{runs} package floor: {floor[-1]} s")
-    save("converge", {"runs": runs, "cold": cold, "noop": noop, "floor": floor, "packages": packages})
+    save("converge", {"runs": runs, "order": order, "cold": cold, "noop": noop, "floor": floor, "packages": packages})
 
 
 # ---------------------------------------------------------------- 4. scale

@@ -3,7 +3,8 @@
 # release MOVED_CONTAINER's app host serves, touches READY_FILE, then waits (at
 # most 300 s) until that host serves another release, and stops the SSH server
 # of CUT_CONTAINER and ends its sessions: to Ansible that host is now
-# unreachable, in the middle of the rollout. Lab only.
+# unreachable, in the middle of the rollout. Prints the time of the cut (epoch
+# seconds) on its last line. Lab only.
 set -euo pipefail
 moved=$1 cut=$2 ready=$3
 was=$(podman exec "$moved" readlink /srv/flaskapp/current)
@@ -15,3 +16,4 @@ while [ "$(podman exec "$moved" readlink /srv/flaskapp/current)" = "$was" ]; do
 done
 podman exec "$cut" bash -c 'systemctl stop ssh.service; pkill -f "^sshd: admin" || true'
 echo "cut SSH of $cut after $moved moved from $was"
+date +%s.%N

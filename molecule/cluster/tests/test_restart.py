@@ -1,15 +1,15 @@
 """Every lab host stopped and started again, as a power cut and reboot would:
-the services and the firewall come back by themselves, and the site serves.
-
-Runs after the rollouts' records are kept and before the port scans, which
-then also prove the firewall rules came back."""
+the services and the firewall come back by themselves (its rules loaded and
+enforced: Gunicorn's port filtered from the client, open to the load
+balancer), and the site serves. Self-contained: it relies on no other module
+having run before or after it."""
 
 import os
 import subprocess
 import time
 
 import pytest
-import testinfra
+from labtest import lab_host
 
 testinfra_hosts = ["client1"]
 
@@ -38,7 +38,7 @@ def system_state(name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def hosts(request) -> dict:
+def hosts() -> dict:
     for name in HOSTS:
         podman("stop", "--time", "30", f"{LAB}-{name}")
     for name in HOSTS:
@@ -49,8 +49,7 @@ def hosts(request) -> dict:
             assert state != "degraded", podman("exec", f"{LAB}-{name}", "systemctl", "--failed", "--no-legend")
             assert time.monotonic() < deadline, f"{name} is {state!r} 120 s after its start"
             time.sleep(1)
-    inventory = request.config.option.ansible_inventory
-    return {name: testinfra.get_host(f"ansible://{name}", ansible_inventory=inventory) for name in HOSTS}
+    return {name: lab_host(name) for name in HOSTS}
 
 
 @pytest.mark.parametrize(("name", "unit"), UNITS, ids=[f"{n}-{u}" for n, u in UNITS])
@@ -64,6 +63,14 @@ def test_the_firewall_is_back_after_the_restart(hosts, name):
         rules = hosts[name].run("nft list chain inet flaskops input")
     assert rules.rc == 0, rules.stderr
     assert "policy drop" in rules.stdout
+
+
+@pytest.mark.parametrize("app", ["app1", "app2"])
+def test_gunicorns_port_is_filtered_again_but_from_the_load_balancer(hosts, app):
+    scan = hosts["client1"].run(f"nmap -Pn --max-retries 1 -p 8000 {app}").stdout
+    assert "8000/tcp filtered" in scan, scan
+    answer = hosts["lb1"].run(f"curl -sS --max-time 5 http://{app}:8000/health")
+    assert answer.rc == 0 and '"ok"' in answer.stdout, answer.stderr
 
 
 def test_the_site_serves_again_through_the_load_balancer(hosts):

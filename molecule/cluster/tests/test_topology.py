@@ -4,13 +4,9 @@ SSH, HTTP and HTTPS; the app hosts' Gunicorn port only from the load balancer.""
 import re
 
 import pytest
-import testinfra
+from labtest import lab_host
 
 testinfra_hosts = ["client1"]
-
-
-def other(request, name: str) -> testinfra.host.Host:
-    return testinfra.get_host(f"ansible://{name}", ansible_inventory=request.config.option.ansible_inventory)
 
 
 def open_ports(host, target: str) -> set[str]:
@@ -24,15 +20,15 @@ def test_a_full_port_scan_of_the_load_balancer_finds_only_ssh_http_https(host):
 
 
 @pytest.mark.parametrize("app", ["app1", "app2"])
-def test_a_full_port_scan_of_an_app_host_finds_only_ssh(host, request, app):
+def test_a_full_port_scan_of_an_app_host_finds_only_ssh(host, app):
     # Gunicorn listens on every interface: only the firewall keeps it to lb1.
-    assert other(request, app).socket("tcp://0.0.0.0:8000").is_listening
+    assert lab_host(app).socket("tcp://0.0.0.0:8000").is_listening
     assert open_ports(host, app) == {"22"}
 
 
 @pytest.mark.parametrize("app", ["app1", "app2"])
-def test_the_load_balancer_reaches_gunicorn_on_each_app_host(request, app):
-    answer = other(request, "lb1").run(f"curl -sS --max-time 5 http://{app}:8000/health")
+def test_the_load_balancer_reaches_gunicorn_on_each_app_host(app):
+    answer = lab_host("lb1").run(f"curl -sS --max-time 5 http://{app}:8000/health")
     assert answer.rc == 0 and '"ok"' in answer.stdout, answer.stderr
 
 

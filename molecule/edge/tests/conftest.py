@@ -2,28 +2,22 @@
 
 import pytest
 import testinfra
+from labtest import lab_host
 
 SITE = "web1.lab.test"
-
-
-def other(request, name: str) -> testinfra.host.Host:
-    return testinfra.get_host(f"ansible://{name}", ansible_inventory=request.config.option.ansible_inventory)
-
-
-@pytest.fixture(scope="module")
-def web(request) -> testinfra.host.Host:
-    return other(request, "web1")
+# Pebble's issuing root, put on the client by the lab's load-client.yml.
+PEBBLE_ROOT = "/etc/ssl/pebble-root.pem"
 
 
 @pytest.fixture(scope="module")
-def pebble_root(request, host) -> str:
-    """Pebble's issuing root, read on the ACME host and placed on the client."""
-    acme = other(request, "acme1")
-    root = acme.run("curl -sS --cacert /etc/pebble/ca.pem https://localhost:15000/roots/0").stdout
-    assert "BEGIN CERTIFICATE" in root
-    path = host.run("mktemp").stdout.strip()
-    host.run_expect([0], f"printf '%s' '{root}' > {path}")
-    return path
+def web() -> testinfra.host.Host:
+    return lab_host("web1")
+
+
+@pytest.fixture(scope="module")
+def pebble_root(host) -> str:
+    assert "BEGIN CERTIFICATE" in host.file(PEBBLE_ROOT).content_string
+    return PEBBLE_ROOT
 
 
 @pytest.fixture(scope="module")

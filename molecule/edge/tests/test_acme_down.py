@@ -6,20 +6,13 @@ The converge is made to need the ACME server by certbot_renew_before_days
 longer than the certificate's life: the role then finds it due.
 """
 
-import json
-import os
 import re
-import subprocess
-import sys
 
-import testinfra
+from labtest import Run, failure_lines, lab_host, run_playbook
 
 testinfra_hosts = ["client1"]
 
-SCENARIO = os.environ["MOLECULE_SCENARIO_DIRECTORY"]
-ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 DUE = {"certbot_renew_before_days": 36500}
-TAGS = ["--tags", "certbot", "-e", json.dumps(DUE)]
 ORDER_FAILED = (
     r"certbot could not get the certificate flaskapp \(web1\.lab\.test\)\s+from https://acme1\.lab\.test:14000/dir"
 )
@@ -35,14 +28,8 @@ ACME_DOWN = """table inet acme_down {
 }"""
 
 
-def converge_certificates() -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [ANSIBLE_PLAYBOOK, "-i", os.environ["MOLECULE_INVENTORY_FILE"], f"{SCENARIO}/converge.yml", *TAGS],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=os.environ | {"ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"},
-    )
+def converge_certificates() -> Run:
+    return run_playbook("converge.yml", "--tags", "certbot", extra=DUE)
 
 
 def served_serial(host, pebble_root) -> str:
@@ -52,8 +39,8 @@ def served_serial(host, pebble_root) -> str:
     )
 
 
-def test_acme_server_down_during_a_converge(host, request, pebble_root, curl):
-    acme = testinfra.get_host("ansible://acme1", ansible_inventory=request.config.option.ansible_inventory)
+def test_acme_server_down_during_a_converge(host, pebble_root, curl):
+    acme = lab_host("acme1")
     before = served_serial(host, pebble_root)
     with acme.sudo():
         acme.run_expect([0], f"nft -f - <<'EOF'\n{ACME_DOWN}\nEOF")
@@ -62,15 +49,15 @@ def test_acme_server_down_during_a_converge(host, request, pebble_root, curl):
     finally:
         with acme.sudo():
             acme.run_expect([0], "nft delete table inet acme_down")
-    output = down.stdout + down.stderr
-    assert down.returncode != 0
-    assert re.search(ORDER_FAILED, output), output[-3000:]
-    assert re.search(r"Nginx keeps serving the certificate it has, valid until \d{14}Z", output), output[-3000:]
+    assert down.rc != 0
+    failed = "\n".join(failure_lines(down.output))
+    assert re.search(ORDER_FAILED, failed), down.tail()
+    assert re.search(r"Nginx keeps serving the certificate it has, valid until \d{14}Z", failed), down.tail()
     # Still served, still verified, the same certificate.
     assert served_serial(host, pebble_root) == before
     assert '"ok"' in curl("https://web1.lab.test/health")
 
     # The server is back: the next run gets a new certificate, served at once.
     up = converge_certificates()
-    assert up.returncode == 0, (up.stdout + up.stderr)[-3000:]
+    assert up.rc == 0, up.tail()
     assert served_serial(host, pebble_root) != before

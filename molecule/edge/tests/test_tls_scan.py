@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-import testinfra
+from labtest import lab_host
 
 testinfra_hosts = ["client1"]
 
@@ -18,9 +18,8 @@ WEAK = ["_CBC_", "TLS_RSA_", "3DES", "RC4", "DES", "NULL", "EXPORT", "anon", "MD
 
 
 @pytest.fixture(scope="module")
-def scan(request) -> dict:
-    web = testinfra.get_host("ansible://web1", ansible_inventory=request.config.option.ansible_inventory)
-    address = web.interface.default().addresses[0]
+def scan() -> dict:
+    address = lab_host("web1").interface.default().addresses[0]
     result = subprocess.run(
         [sys.executable, "-m", "sslyze", "--json_out=-", f"{SITE}:443{{{address}}}"],
         capture_output=True,

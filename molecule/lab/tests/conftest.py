@@ -2,12 +2,13 @@
 
 import pytest
 import testinfra
+from labtest import lab_host
 
 
 @pytest.fixture(scope="module")
-def host_b(request) -> testinfra.host.Host:
+def host_b() -> testinfra.host.Host:
     """host-b, reached from the controller like every test host."""
-    return testinfra.get_host("ansible://host-b", ansible_inventory=request.config.option.ansible_inventory)
+    return lab_host("host-b")
 
 
 @pytest.fixture(scope="module")

@@ -4,24 +4,42 @@ import pytest
 
 testinfra_hosts = ["host-a"]
 
+# A small package no role installs: the lab host must fetch it from Debian's archive.
+PROBE = "hello"
 
-@pytest.fixture(scope="module")
+
+@pytest.fixture
+def without_probe(host):
+    with host.sudo():
+        host.run_expect([0], f"apt-get purge -y -q {PROBE}")
+    yield
+    with host.sudo():
+        host.run(f"apt-get purge -y -q {PROBE}")
+
+
+def test_apt_installs_a_debian_package_from_the_archive(host, without_probe):
+    assert not host.package(PROBE).is_installed
+    with host.sudo():
+        result = host.run(f"DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends {PROBE}")
+    assert result.rc == 0, result.stderr
+    assert host.package(PROBE).is_installed
+    assert host.check_output(f"{PROBE} --greeting=lab") == "lab"
+
+
+@pytest.fixture
 def venv(host):
     with host.sudo():
-        host.run_test("rm -rf /tmp/lab-venv")
         host.run_expect([0], "DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv")
+    host.run_test("rm -rf /tmp/lab-venv")
     host.run_expect([0], "python3 -m venv /tmp/lab-venv")
     yield "/tmp/lab-venv"
     host.run("rm -rf /tmp/lab-venv")
 
 
-def test_apt_installs_a_debian_package(host, venv):
-    assert host.package("python3-venv").is_installed
-
-
 def test_pip_installs_from_the_package_index_into_a_venv(host, venv):
     # Proves the extra CA certificates from `common` are trusted: the index is
     # reached over TLS, through whatever proxy the controller uses.
+    assert host.run(f"{venv}/bin/python -c 'import six'").rc != 0
     result = host.run(f"{venv}/bin/pip install --no-cache-dir --disable-pip-version-check six")
     assert result.rc == 0, result.stderr
     assert host.run(f"{venv}/bin/python -c 'import six'").rc == 0

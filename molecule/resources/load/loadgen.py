@@ -4,12 +4,20 @@
 loadgen.py URL --rate 50 --duration 300 --out record.jsonl [--cafile root.pem]
            [--resolve HOST:ADDRESS] [--stop-file PATH]
 
-Sends GET URL at a fixed rate (open loop: request i leaves at start + i/rate,
-whether or not earlier ones have answered), each on a new connection, until
---duration seconds have passed or --stop-file exists. Writes one JSON line per
-request: start time, latency, status (0 when no answer), the JSON key
-"release" of the answer if any, and the error. A request counts as failed when
-its status is not 200. Lab use only: it targets the host it is given.
+Open loop: request i is due at start + i/rate and leaves on a thread of its own
+at that moment, whether or not earlier ones have answered, each on a new
+connection, until --duration seconds have passed or --stop-file exists.
+
+One JSON line per request: when it was due ("t", epoch seconds), how late it
+left ("lag_ms": the generator's own delay), its latency counted from when it was
+due ("ms", so a stalled generator cannot hide slow answers), the status (0 when
+no answer), the JSON key "release" of the answer if any, and the error. Any
+exception is recorded as that request's error, never dropped.
+
+Last, one line {"summary": {...}}: requests sent, recorded and failed (status not
+200), the largest lag, and why it stopped ("stop-file" or "duration"). The exit
+status is 0 only when every request sent was recorded. Lab use only: it
+targets the host it is given.
 """
 
 import argparse
@@ -22,31 +30,31 @@ import ssl
 import threading
 import time
 import urllib.parse
-from concurrent.futures import ThreadPoolExecutor
 
 MAX_DURATION = 900
 
 
-def one(url: urllib.parse.SplitResult, context: ssl.SSLContext, address: str, timeout: float) -> dict:
+def one(url: urllib.parse.SplitResult, context: ssl.SSLContext, address: str, timeout: float, due: float) -> dict:
     started = time.time()
-    t0 = time.monotonic()
-    record = {"t": round(started, 3), "status": 0, "release": None, "error": ""}
-    conn = http.client.HTTPSConnection(url.hostname, url.port or 443, timeout=timeout, context=context)
-    if address:
-        # Connect to the given address, verify the certificate for the URL's host name.
-        conn._create_connection = lambda *_a, **_k: socket.create_connection((address, url.port or 443), timeout)
+    record = {"t": round(due, 3), "lag_ms": round((started - due) * 1000, 1), "status": 0, "release": None}
+    record["error"] = ""
     try:
-        conn.request("GET", url.path or "/", headers={"User-Agent": "flaskops-loadgen", "Connection": "close"})
-        response = conn.getresponse()
-        body = response.read()
-        record["status"] = response.status
-        with contextlib.suppress(ValueError, AttributeError):
-            record["release"] = json.loads(body).get("release")
-    except (OSError, http.client.HTTPException) as exc:
+        conn = http.client.HTTPSConnection(url.hostname, url.port or 443, timeout=timeout, context=context)
+        if address:
+            # Connect to the given address, verify the certificate for the URL's host name.
+            conn._create_connection = lambda *_a, **_k: socket.create_connection((address, url.port or 443), timeout)
+        try:
+            conn.request("GET", url.path or "/", headers={"User-Agent": "flaskops-loadgen", "Connection": "close"})
+            response = conn.getresponse()
+            body = response.read()
+            record["status"] = response.status
+            with contextlib.suppress(ValueError, AttributeError):
+                record["release"] = json.loads(body).get("release")
+        finally:
+            conn.close()
+    except Exception as exc:  # every failure is this request's outcome, recorded
         record["error"] = f"{type(exc).__name__}: {exc}"
-    finally:
-        conn.close()
-    record["ms"] = round((time.monotonic() - t0) * 1000, 1)
+    record["ms"] = round((time.time() - due) * 1000, 1)
     return record
 
 
@@ -65,24 +73,48 @@ def main() -> int:
     url = urllib.parse.urlsplit(args.url)
     context = ssl.create_default_context(cafile=args.cafile)
     address = args.resolve.split(":", 1)[1] if args.resolve else ""
+    threading.stack_size(512 * 1024)
 
     lock = threading.Lock()
-    with open(args.out, "w") as out, ThreadPoolExecutor(max_workers=int(args.rate * 2) + 8) as pool:
+    counts = {"recorded": 0, "failed": 0, "max_lag_ms": 0.0}
+    with open(args.out, "w") as out:
 
-        def done(future) -> None:
+        def request(due: float) -> None:
+            record = one(url, context, address, args.timeout, due)
             with lock:
-                out.write(json.dumps(future.result()) + "\n")
+                out.write(json.dumps(record) + "\n")
+                counts["recorded"] += 1
+                counts["failed"] += record["status"] != 200
+                counts["max_lag_ms"] = max(counts["max_lag_ms"], record["lag_ms"])
 
-        start = time.monotonic()
-        i = 0
+        start = time.time()
+        threads: list[threading.Thread] = []
         while True:
-            due = start + i / args.rate
-            if due - start > duration or (args.stop_file and os.path.exists(args.stop_file)):
+            due = start + len(threads) / args.rate
+            if due - start > duration:
+                stopped = "duration"
                 break
-            time.sleep(max(0.0, due - time.monotonic()))
-            pool.submit(one, url, context, address, args.timeout).add_done_callback(done)
-            i += 1
-    return 0
+            if args.stop_file and os.path.exists(args.stop_file):
+                stopped = "stop-file"
+                break
+            time.sleep(max(0.0, due - time.time()))
+            thread = threading.Thread(target=request, args=(due,))
+            thread.start()
+            threads.append(thread)
+        for thread in threads:
+            # Each request is bounded by its socket timeouts (connect, handshake, read).
+            thread.join(timeout=4 * args.timeout)
+        with lock:
+            summary = {
+                "rate": args.rate,
+                "sent": len(threads),
+                **counts,
+                "stopped": stopped,
+                "started": start,
+                "ended": time.time(),
+            }
+            out.write(json.dumps({"summary": summary}) + "\n")
+    return 0 if summary["sent"] == summary["recorded"] else 1
 
 
 if __name__ == "__main__":

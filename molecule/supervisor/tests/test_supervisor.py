@@ -1,6 +1,6 @@
 """Gunicorn under supervisor: the same config, and changes to it touch no other program."""
 
-from conftest import APP, SOCKET
+from labtest import APP, SOCKET
 
 testinfra_hosts = ["app"]
 
@@ -23,10 +23,15 @@ def test_no_systemd_units_for_the_app(host):
     assert not host.file(f"/etc/systemd/system/{APP}.socket").exists
 
 
-def test_gunicorn_runs_as_the_app_user(host):
+def supervised_pid(host, program: str) -> int:
     with host.sudo():
-        master = int(host.run(f"supervisorctl pid {APP}").stdout)
-    assert host.process.get(pid=master).user == APP
+        answer = host.check_output(f"supervisorctl pid {program}")
+    assert answer.isdigit() and int(answer) > 0, f"supervisor has no process for {program}: {answer!r}"
+    return int(answer)
+
+
+def test_gunicorn_runs_as_the_app_user(host):
+    assert host.process.get(pid=supervised_pid(host, APP)).user == APP
 
 
 def test_socket_folder_admits_the_app_and_the_web_server_group_only(host):
@@ -38,15 +43,16 @@ def test_socket_folder_admits_the_app_and_the_web_server_group_only(host):
 
 def test_other_programs_were_never_restarted(host):
     with host.sudo():
-        before = host.file("/var/tmp/bystander.pid").content_string.strip()
-        now = host.run("supervisorctl pid bystander").stdout.strip()
-    assert now == before
+        saved = host.file("/var/tmp/bystander.pid").content_string.strip()
+    # The pid saved before the converge is a real pid of a running sleep, still the same one.
+    assert saved.isdigit() and int(saved) > 0, f"the saved pid is {saved!r}"
+    assert host.process.get(pid=int(saved)).args == "/bin/sleep infinity"
+    assert supervised_pid(host, "bystander") == int(saved)
 
 
 def test_killed_master_is_serving_again_within_10_seconds(host, wait_until_serving):
+    before = supervised_pid(host, APP)
     with host.sudo():
-        before = host.run(f"supervisorctl pid {APP}").stdout.strip()
         host.run_expect([0], f"kill -9 {before}")
     assert wait_until_serving(10) is not None
-    with host.sudo():
-        assert host.run(f"supervisorctl pid {APP}").stdout.strip() not in ("0", before)
+    assert supervised_pid(host, APP) != before

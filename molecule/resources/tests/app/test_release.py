@@ -7,7 +7,7 @@ The scenario converges release 1.0.0, then its side effect deploys 1.0.1 and
 import json
 
 import pytest
-from conftest import APP, BASE, SOCKET
+from labtest import APP, BASE, SOCKET
 
 testinfra_hosts = ["app"]
 

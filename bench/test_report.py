@@ -1,0 +1,38 @@
+"""The page's verdicts and figures follow from the saved runs, never beyond them."""
+
+import pytest
+import report
+
+
+@pytest.mark.parametrize(
+    ("runs", "target", "at_least", "noise", "expected"),
+    [
+        ([1.4, 1.5, 1.6], 1.3, True, 1.0, "met"),
+        ([1.0, 1.1, 1.2], 1.3, True, 1.0, "**missed**"),
+        ([1.2, 1.3, 1.4], 1.3, True, 1.0, "inside noise (1.20 to 1.40 x)"),
+        # The page measured one config twice 1.69 x apart: 1.30 against 0.85 is inside that.
+        ([1.2, 1.3, 1.4], 0.85, True, 1.69, "inside noise (0.71 to 2.37 x)"),
+        ([0.7, 0.74, 0.8], 0.5, False, 1.0, "**missed**"),
+        ([0.4, 0.45], 0.5, False, 1.0, "met"),
+        ([], 1.0, True, 1.0, "not measured"),
+    ],
+)
+def test_a_verdict_is_met_or_missed_only_outside_the_noise(runs, target, at_least, noise, expected):
+    assert report.verdict(runs, target, at_least=at_least, noise=noise) == expected
+
+
+def test_requests_per_second_count_only_2xx_answers():
+    assert report.two_xx_rate({"rps": 100.0, "requests": 1000, "non2xx": 250}) == 75.0
+
+
+def test_findings_about_other_runs_are_marked_stale(tmp_path, monkeypatch):
+    data = {"http": {"when": "2026-12-01 10:00 UTC"}}
+    lines = report.findings(data)
+    assert any("earlier runs than the tables above" in line for line in lines)
+
+
+def test_converge_order_is_told_from_the_figures():
+    assert report.order_text({"order": [["ours", "defaults"], ["defaults", "ours"]]}) == (
+        "the first of each run: ours, defaults"
+    )
+    assert "ours first in every run" in report.order_text({})

@@ -1,0 +1,255 @@
+"""Helpers shared by every scenario's checks (on the path through .config/molecule/config.yml).
+
+- `lab_host(name)`: a lab host, reached like every test host (Ansible's inventory, SSH).
+- `run_playbook(...)`: a real ansible-playbook run from the controller, with its recap parsed.
+- `failure_lines(output)`: the lines in which a task reported its failure.
+- `Marker`: what changed on a host since a moment, by inode change time over every
+  path a playbook can write (content, mode, owner and ACL changes alike).
+- `Load`, `LoadRecord` and `assert_load_covers(...)`: the load generator run from a
+  test, its record, and the one assertion that it really covered a run (spans it,
+  nothing lost, no stall).
+- `APP`, `BASE`, `SOCKET`: the app's paths on an app host.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import functools
+import itertools
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import time
+import uuid
+
+import testinfra
+
+APP = "flaskapp"
+BASE = f"/srv/{APP}"
+SOCKET = f"/run/{APP}/gunicorn.sock"
+
+PROJECT = pathlib.Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", pathlib.Path(__file__).parents[3]))
+SCENARIO = pathlib.Path(os.environ.get("MOLECULE_SCENARIO_DIRECTORY", "."))
+EPHEMERAL = pathlib.Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "."))
+INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", "")
+# testinfra is given the inventory's folder (with the project's group_vars linked in), as Molecule gives it.
+INVENTORY_DIR = os.path.dirname(INVENTORY)
+# The ansible-playbook of the toolchain running these tests, activated or not.
+ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+
+
+@functools.cache
+def lab_host(name: str) -> testinfra.host.Host:
+    """A lab host of this scenario, reached over SSH through Ansible's inventory."""
+    return testinfra.get_host(f"ansible://{name}", ansible_inventory=INVENTORY_DIR)
+
+
+@dataclasses.dataclass
+class Run:
+    rc: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def recap(self) -> dict[str, dict[str, int]]:
+        """PLAY RECAP: {host: {"ok": 3, "changed": 0, "unreachable": 0, "failed": 1, ...}}."""
+        rows = re.findall(r"^(\S+)\s*:\s*(ok=\d+.*)$", self.stdout, re.M)
+        return {host: {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", counts)} for host, counts in rows}
+
+    def tail(self, chars: int = 3000) -> str:
+        return self.output[-chars:]
+
+
+def run_playbook(
+    playbook: str | os.PathLike,
+    *args: str,
+    extra: dict | None = None,
+    inventory: str | os.PathLike | None = None,
+    timeout: int = 600,
+) -> Run:
+    """ansible-playbook PLAYBOOK (relative to the scenario) with `-e extra` as JSON, colour off."""
+    command = [ANSIBLE_PLAYBOOK, "-i", str(inventory or INVENTORY), str(SCENARIO / playbook), *args]
+    if extra is not None:
+        command += ["-e", json.dumps(extra)]
+    result = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=os.environ | {"ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"},
+    )
+    return Run(result.returncode, result.stdout, result.stderr)
+
+
+def failure_lines(output: str) -> list[str]:
+    """The lines in which a task reported a failure (`fatal: [host]: FAILED! => {...}` and loop items)."""
+    return [line for line in output.splitlines() if re.match(r"^(fatal|failed): \[", line)]
+
+
+# What changes under any SSH login with sudo, whatever the playbook does; everything
+# else a playbook can write is watched. Measured on a lab host around an `ansible -b`
+# run of setup and a no-op apt: login records, pam_motd's /run/motd.dynamic (written
+# anew, so /run itself changes), the journal, sudo's and logind's runtime state, the
+# admin's Ansible temp folder, and /var/log itself (a copy-up of lastlog by overlayfs).
+WATCHED = ["/etc", "/srv", "/usr", "/var", "/opt", "/root", "/home", "/run", "/boot"]
+# Skipped with all they hold.
+LOGIN_SUBTREES = [
+    "/var/log/journal",
+    "/run/log/journal",
+    "/run/systemd",
+    "/run/user",
+    "/run/sudo",
+    "/run/dbus",
+    "/run/sshd",
+    "/run/credentials",
+    "/home/admin/.ansible",
+]
+# Skipped themselves; what is under a folder here is still watched.
+LOGIN_ENTRIES = [
+    "/var/log",
+    "/var/log/wtmp",
+    "/var/log/btmp",
+    "/var/log/lastlog",
+    "/run",
+    "/run/utmp",
+    "/run/motd.dynamic",
+]
+
+
+class Marker:
+    """`with Marker(host) as changed: ...; changed()` lists what changed since it was set.
+
+    Change time (ctime) moves on any write, chmod, chown or ACL change, and cannot
+    be set back by the writer. find's exit status is checked: an unreadable folder
+    fails the check rather than hiding a change.
+    """
+
+    def __init__(self, host: testinfra.host.Host):
+        self.host = host
+        self.path = f"/var/tmp/marker-{uuid.uuid4().hex}"
+
+    def __enter__(self):
+        with self.host.sudo():
+            self.host.run_expect([0], f"touch {self.path}")
+        # ctime has the file system's resolution; a whole second apart from the change.
+        self.host.run_expect([0], "sleep 1")
+        return self.changed
+
+    def __exit__(self, *exc) -> None:
+        with self.host.sudo():
+            self.host.run(f"rm -f {self.path}")
+
+    def changed(self) -> list[str]:
+        prune = " -o ".join(f"-path {p}" for p in LOGIN_SUBTREES)
+        skip = " ".join(f"! -path {p}" for p in [*LOGIN_ENTRIES, self.path])
+        command = (
+            f"find {' '.join(WATCHED)} -ignore_readdir_race -xdev \\( {prune} \\) -prune"
+            f" -o -cnewer {self.path} {skip} -print"
+        )
+        with self.host.sudo():
+            found = self.host.run(command)
+        assert found.rc == 0, f"find failed ({found.rc}): {found.stderr}"
+        return found.stdout.split()
+
+
+@dataclasses.dataclass
+class LoadRecord:
+    """One run of loadgen: every answer, sorted by when it was due, and its closing summary."""
+
+    answers: list[dict]
+    summary: dict
+
+    @classmethod
+    def parse(cls, text: str, source: str = "the load record") -> LoadRecord:
+        lines = [json.loads(line) for line in text.splitlines()]
+        summaries = [line["summary"] for line in lines if "summary" in line]
+        assert summaries, f"{source}: no closing summary, the load generator did not finish by itself"
+        answers = sorted((line for line in lines if "summary" not in line), key=lambda r: r["t"])
+        return cls(answers, summaries[-1])
+
+    @classmethod
+    def read(cls, path: str | os.PathLike) -> LoadRecord:
+        return cls.parse(pathlib.Path(path).read_text(), str(path))
+
+    @property
+    def failed(self) -> list[dict]:
+        return [r for r in self.answers if r["status"] != 200]
+
+    def releases(self, since: float = 0.0) -> set:
+        return {r["release"] for r in self.answers if r["t"] >= since}
+
+
+class Load:
+    """`with Load(client, "renewal", url) as load: ...` runs loadgen on a lab client
+    (installed by the lab's load-client.yml) for the block's time, in a transient
+    unit; on leaving, it is stopped by its stop file, its exit status checked, and
+    its record read into `load.record`, with `load.started`/`load.ended` (epoch
+    seconds) around the block for `assert_load_covers`."""
+
+    def __init__(self, client: testinfra.host.Host, name: str, url: str, rate: float = 20):
+        self.client, self.name, self.url, self.rate = client, f"loadgen-{name}", url, rate
+        self.record: LoadRecord | None = None
+
+    def __enter__(self) -> Load:
+        with self.client.sudo():
+            self.client.run_expect(
+                [0],
+                f"rm -f /run/{self.name}.stop && systemd-run --unit {self.name} --property RemainAfterExit=yes"
+                f" --quiet /usr/local/bin/loadgen {self.url} --rate {self.rate} --duration 300"
+                f" --cafile /etc/ssl/pebble-root.pem --out /var/tmp/{self.name}.jsonl"
+                f" --stop-file /run/{self.name}.stop",
+            )
+        time.sleep(2)  # the record begins before the block
+        self.started = time.time()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.ended = time.time()
+        time.sleep(2)  # and ends after it
+        with self.client.sudo():
+            status = self.client.check_output(
+                f"touch /run/{self.name}.stop; "
+                f'while [ "$(systemctl show -p SubState --value {self.name})" = running ]; do sleep 0.5; done; '
+                f"systemctl show -p ExecMainStatus --value {self.name}; "
+                f"systemctl stop {self.name}; systemctl reset-failed {self.name} 2>/dev/null || true"
+            )
+            text = self.client.file(f"/var/tmp/{self.name}.jsonl").content_string
+        if exc[0] is None:
+            assert status == "0", f"the load generator exited with {status}"
+            self.record = LoadRecord.parse(text, self.name)
+
+
+def epoch(stamp: str) -> float:
+    """A time as Ansible's command results give it ('2026-11-24 12:00:00.123456', local time)."""
+    return datetime.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S.%f").timestamp()
+
+
+def assert_load_covers(load: LoadRecord, started: float, ended: float, max_gap_intervals: int = 10) -> None:
+    """The load ran through the whole run and lost nothing.
+
+    - it stopped because it was told to, not at its duration or by an error;
+    - every request sent was recorded;
+    - a request was due before the run started and another after it ended;
+    - no two consecutive requests left more than `max_gap_intervals` intervals apart
+      (4 seen at most on the 2-core machine): a stalled generator would hide an
+      outage from the record, since it catches up at once.
+    """
+    summary = load.summary
+    assert summary["stopped"] == "stop-file", f"the load stopped by itself: {summary}"
+    assert summary["sent"] == summary["recorded"] == len(load.answers), summary
+    assert load.answers, summary
+    assert load.answers[0]["t"] < started, f"the load began {load.answers[0]['t'] - started:.1f} s after the run"
+    assert load.answers[-1]["t"] > ended, f"the load ended {ended - load.answers[-1]['t']:.1f} s before the run"
+    sent = sorted(r["t"] + r["lag_ms"] / 1000 for r in load.answers)
+    gaps = [(b - a, a) for a, b in itertools.pairwise(sent)]
+    worst, at = max(gaps)
+    assert worst <= max_gap_intervals / summary["rate"], (
+        f"no request left for {worst:.2f} s from {at - started:+.1f} s after the run's start"
+    )
