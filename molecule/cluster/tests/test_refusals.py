@@ -11,7 +11,7 @@ import re
 
 import pytest
 import yaml
-from labtest import INVENTORY, Marker, failure_lines, lab_host, run_playbook
+from labtest import INVENTORY, Marker, failure_messages, lab_host, run_playbook
 
 testinfra_hosts = ["client1"]
 
@@ -29,8 +29,8 @@ def nothing_changes_on(names: list[str]):
 
 def assert_refused(run, message: str) -> None:
     assert run.rc != 0
-    lines = failure_lines(run.output)
-    assert any(re.search(message, line) for line in lines), lines or run.tail()
+    messages = failure_messages(run.output)
+    assert any(re.search(message, text, re.M) for text in messages), messages or run.tail()
     assert run.recap(), run.tail()
     assert all(counts["changed"] == 0 for counts in run.recap().values()), run.recap()
 

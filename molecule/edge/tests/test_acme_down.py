@@ -8,7 +8,7 @@ longer than the certificate's life: the role then finds it due.
 
 import re
 
-from labtest import Run, failure_lines, lab_host, run_playbook
+from labtest import Run, failure_messages, lab_host, run_playbook
 
 testinfra_hosts = ["client1"]
 
@@ -50,7 +50,7 @@ def test_acme_server_down_during_a_converge(host, pebble_root, curl):
         with acme.sudo():
             acme.run_expect([0], "nft delete table inet acme_down")
     assert down.rc != 0
-    failed = "\n".join(failure_lines(down.output))
+    failed = "\n".join(failure_messages(down.output))
     assert re.search(ORDER_FAILED, failed), down.tail()
     assert re.search(r"Nginx keeps serving the certificate it has, valid until \d{14}Z", failed), down.tail()
     # Still served, still verified, the same certificate.

@@ -2,7 +2,7 @@
 
 - `lab_host(name)`: a lab host, reached like every test host (Ansible's inventory, SSH).
 - `run_playbook(...)`: a real ansible-playbook run from the controller, with its recap parsed.
-- `failure_lines(output)`: the lines in which a task reported its failure.
+- `failure_messages(output)`: the message of each task that reported a failure.
 - `Marker`: what changed on a host since a moment, by inode change time over every
   path a playbook can write (content, mode, owner and ACL changes alike).
 - `Load`, `LoadRecord` and `assert_load_covers(...)`: the load generator run from a
@@ -88,9 +88,24 @@ def run_playbook(
     return Run(result.returncode, result.stdout, result.stderr)
 
 
-def failure_lines(output: str) -> list[str]:
-    """The lines in which a task reported a failure (`fatal: [host]: FAILED! => {...}` and loop items)."""
-    return [line for line in output.splitlines() if re.match(r"^(fatal|failed): \[", line)]
+def failure_messages(output: str) -> list[str]:
+    """The message of each task that failed, as Ansible reported it: its `[ERROR]: Task failed:`
+    block (also for no_log tasks, whose result is censored), and the `msg` of each
+    `fatal: [host]: FAILED! => {...}` or `failed: [host] (item=...) => {...}` line.
+
+    One string a message, its line breaks kept: match with re.M and a pattern whose
+    `.` stays on one line, so it cannot join the words of two different errors."""
+    messages = [
+        found[1]
+        for found in re.finditer(
+            r"^\[ERROR\]: Task failed: (?:(?:Action|Module) failed: )?(.*?)\nOrigin: ", output, re.M | re.S
+        )
+    ]
+    for line in output.splitlines():
+        found = re.match(r"^(?:fatal|failed): \[[^\]]+\](?: \(item=.*?\))?(?:: FAILED!)? => (\{.*\})\s*$", line)
+        if found and "msg" in (result := json.loads(found[1])):
+            messages.append(str(result["msg"]))
+    return messages
 
 
 # What changes under any SSH login with sudo, whatever the playbook does; everything
