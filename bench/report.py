@@ -257,10 +257,11 @@ def chart(data: dict, path: Path) -> None:
             shown = [t for t in TARGETS if t in s]
             xs = range(len(shown))
             for off, route in ((-0.2, "dynamic"), (0.2, "static")):
-                ax.bar([x + off for x in xs], [med(r["rps"] for r in s[t][route]) for t in shown], 0.4, label=route)
+                heights = [med(two_xx_rate(r) for r in s[t][route]) for t in shown]
+                ax.bar([x + off for x in xs], heights, 0.4, label=route)
             ax.set_xticks(list(xs), [f"({t})" for t in shown])
             ax.set_yscale("log")
-            ax.set_title("HTTP requests/s (log)")
+            ax.set_title("HTTP 2xx answers/s (log)")
             ax.legend()
         elif key == "disruption":
             labels = ["ours", "plain restart"]

@@ -25,7 +25,7 @@ def test_requests_per_second_count_only_2xx_answers():
     assert report.two_xx_rate({"rps": 100.0, "requests": 1000, "non2xx": 250}) == 75.0
 
 
-def test_findings_about_other_runs_are_marked_stale(tmp_path, monkeypatch):
+def test_findings_about_other_runs_are_marked_stale():
     data = {"http": {"when": "2026-12-01 10:00 UTC"}}
     lines = report.findings(data)
     assert any("earlier runs than the tables above" in line for line in lines)
