@@ -41,10 +41,10 @@ def assert_refused(run, message: str) -> None:
         (
             "rollback.yml",
             {"rollback_release": "0123456789ab"},
-            r"rollback_release 0123456789ab is not installed on\s+app1; installed there: \w+",
+            r"^rollback_release \(0123456789ab\) is not a complete release on\s+app1; complete there: [\w-]+",
         ),
-        ("deploy.yml", {"deploy_serial": 0}, r"deploy_serial \(0: a count of hosts >= 1 or a percentage\)"),
-        ("deploy.yml", {"deploy_health_successes": 0}, r"deploy_health_successes\s+\(0: >= 1\)"),
+        ("deploy.yml", {"rollout_serial": 0}, r"^rollout_serial \(0\) must be a count of hosts >= 1 or a percentage"),
+        ("deploy.yml", {"rollout_health_successes": 0}, r"^rollout_health_successes \(0\) must be 1 or more\."),
     ],
     ids=["unknown-release", "serial-0", "no-health-successes"],
 )

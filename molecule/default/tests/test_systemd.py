@@ -3,7 +3,7 @@
 import shlex
 
 import pytest
-from labtest import APP, SOCKET
+from labtest import APP, BASE, SOCKET
 
 testinfra_hosts = ["app"]
 
@@ -13,6 +13,20 @@ def test_unit_is_enabled_and_active(host, unit):
     service = host.service(unit)
     assert service.is_enabled
     assert service.is_running
+
+
+def test_the_service_runs_what_current_holds(host):
+    with host.sudo():
+        unit = host.file(f"/etc/systemd/system/{APP}.service").content_string
+        dropin = host.check_output(f"readlink /etc/systemd/system/{APP}.service.d/release.conf")
+    assert dropin == f"{BASE}/current/gunicorn.service.conf"
+    assert f"EnvironmentFile={BASE}/current/app.env" in unit
+    assert f"ExecStart={BASE}/current/venv/bin/gunicorn --config {BASE}/current/gunicorn.conf.py" in unit
+    # The release's own unit settings are loaded (the drop-in through current/).
+    props = host.run(f"systemctl show {APP}.service -p ReadWritePaths -p TimeoutStopUSec -p DropInPaths").stdout
+    assert f"ReadWritePaths={BASE}/shared" in props.splitlines()
+    assert "TimeoutStopUSec=35s" in props.splitlines()
+    assert f"/etc/systemd/system/{APP}.service.d/release.conf" in props
 
 
 def test_service_is_type_notify_and_restarts_on_failure(host):

@@ -1,6 +1,6 @@
 """Gunicorn under supervisor: the same config, and changes to it touch no other program."""
 
-from labtest import APP, SOCKET
+from labtest import APP, BASE, SOCKET
 
 testinfra_hosts = ["app"]
 
@@ -10,12 +10,13 @@ def test_supervisor_is_enabled_and_running(host):
     assert host.service("supervisor").is_running
 
 
-def test_program_runs_the_same_gunicorn_config(host):
+def test_program_runs_what_current_holds(host):
     with host.sudo():
         status = host.run(f"supervisorctl status {APP}").stdout
         program = host.file(f"/etc/supervisor/conf.d/{APP}.conf").content_string
     assert "RUNNING" in status
-    assert f"--config /etc/{APP}/gunicorn.conf.py" in program
+    assert f". {BASE}/current/app.env;" in program
+    assert f"exec {BASE}/current/venv/bin/gunicorn --config {BASE}/current/gunicorn.conf.py" in program
 
 
 def test_no_systemd_units_for_the_app(host):

@@ -1,7 +1,9 @@
 """Releases: layout, ownership, the switch to new code, and pruning.
 
-The scenario converges release 1.0.0, then its side effect deploys 1.0.1 and
-1.0.2 keeping two releases; these checks read the result.
+A release is a build (the code in its own venv) plus everything the app's
+process reads when it starts. The scenario converges release 1.0.0, then its
+side effect deploys 1.0.1 and 1.0.2 keeping two releases; these checks read the
+result.
 """
 
 import json
@@ -17,10 +19,10 @@ testinfra_hosts = ["app"]
     [
         (BASE, "root", "root", 0o755),
         (f"{BASE}/releases", "root", "root", 0o755),
+        (f"{BASE}/builds", "root", "root", 0o755),
         (f"{BASE}/shared", "root", APP, 0o750),
         (f"{BASE}/shared/instance", APP, APP, 0o750),
         (f"{BASE}/shared/uploads", APP, APP, 0o750),
-        (f"/etc/{APP}", "root", APP, 0o750),
     ],
 )
 def test_folder_ownership_and_mode(host, path, owner, group, mode):
@@ -30,16 +32,34 @@ def test_folder_ownership_and_mode(host, path, owner, group, mode):
         assert (folder.user, folder.group, folder.mode) == (owner, group, mode)
 
 
-@pytest.mark.parametrize("path", [f"{BASE}/shared/app.env", f"/etc/{APP}/gunicorn.conf.py"])
-def test_settings_files_are_readable_by_the_app_group_only(host, path):
+def build_of(host, release: str) -> str:
+    return host.file(f"{release}/venv").linked_to.rsplit("/", 1)[0]
+
+
+@pytest.mark.parametrize("name", ["app.env", "gunicorn.conf.py"])
+def test_settings_files_are_readable_by_the_app_group_only(host, current_release, name):
     with host.sudo():
-        settings = host.file(path)
+        settings = host.file(f"{current_release}/{name}")
         assert (settings.user, settings.group, settings.mode) == ("root", APP, 0o640)
 
 
-def test_environment_file_holds_a_strong_secret_key(host):
+def test_a_release_is_its_build_and_its_configuration(host, current_release):
+    release_id = current_release.rsplit("/", 1)[1]
+    metadata = json.loads(host.file(f"{current_release}/release.json").content_string)
+    build = build_of(host, current_release)
+    assert build == f"{BASE}/builds/{metadata['build']}"
+    assert release_id == f"{metadata['build']}-{metadata['config']}"
+    assert host.check_output(f"readlink {current_release}/static") == f"{build}/static"
     with host.sudo():
-        lines = host.file(f"{BASE}/shared/app.env").content_string.splitlines()
+        names = set(host.file(current_release).listdir())
+    assert {"app.env", "gunicorn.conf.py", "gunicorn.service.conf", "rollout-health.json", "release.json"} <= names
+    checks = json.loads(host.file(f"{current_release}/rollout-health.json").content_string)
+    assert checks == {"ready_path": "/ready", "version_path": "/version", "version_key": "release"}
+
+
+def test_environment_file_holds_a_strong_secret_key(host, current_release):
+    with host.sudo():
+        lines = host.file(f"{current_release}/app.env").content_string.splitlines()
     keys = [line.split("=", 1)[1].strip("'") for line in lines if line.startswith("SECRET_KEY=")]
     assert len(keys) == 1 and len(keys[0]) >= 32
     assert "APP_ENV='production'" in lines
@@ -48,14 +68,16 @@ def test_environment_file_holds_a_strong_secret_key(host):
 def test_current_points_at_a_complete_release(host, current_release):
     assert host.file(f"{BASE}/current").is_symlink
     assert current_release.startswith(f"{BASE}/releases/")
-    assert host.file(f"{current_release}/.installed").exists
+    assert host.file(f"{current_release}/.complete").exists
+    assert host.file(f"{build_of(host, current_release)}/.installed").exists
     assert host.file(f"{current_release}/venv/bin/gunicorn").exists
-    assert not host.file(f"{current_release}/wheelhouse").exists
+    assert not host.file(f"{build_of(host, current_release)}/wheelhouse").exists
 
 
 def test_release_code_belongs_to_root(host, current_release):
-    found = host.run(f"find {current_release} ! -type l \\( ! -user root -o -perm /022 \\)").stdout.strip()
-    assert found == ""
+    for folder in (current_release, build_of(host, current_release)):
+        found = host.run(f"find {folder} ! -type l \\( ! -user root -o -perm /022 \\)").stdout.strip()
+        assert found == ""
 
 
 def test_app_user_cannot_write_its_code(host, current_release):
@@ -87,19 +109,21 @@ def test_releases_came_from_a_wheel_and_from_a_git_tag(host, current_release):
     assert git_release["revision"] == tag_commit
 
 
-def test_releases_beyond_the_kept_two_are_pruned(host, current_release):
+def test_releases_beyond_the_kept_two_are_pruned_with_their_builds(host, current_release):
     releases = host.file(f"{BASE}/releases").listdir()
     assert len(releases) == 2
     previous = host.file(f"{BASE}/previous").linked_to
     assert sorted(releases) == sorted([current_release.rsplit("/", 1)[1], previous.rsplit("/", 1)[1]])
-    assert f"{APP}==1.0.1" in host.file(f"{previous}/requirements.txt").content_string
+    builds = [build_of(host, current_release), build_of(host, previous)]
+    assert sorted(f"{BASE}/builds/{name}" for name in host.file(f"{BASE}/builds").listdir()) == sorted(builds)
+    assert f"{APP}==1.0.1" in host.file(f"{builds[1]}/requirements.txt").content_string
 
 
 def test_release_venv_has_the_app_and_the_server_and_nothing_from_outside(host, current_release):
     installed = host.run(f"{current_release}/venv/bin/pip list --format=freeze").stdout
     assert f"{APP}==1.0.2" in installed
     assert "gunicorn==27.0.1" in installed
-    requirements = host.file(f"{current_release}/requirements.txt").content_string.split()
+    requirements = host.file(f"{build_of(host, current_release)}/requirements.txt").content_string.split()
     assert requirements == [f"{APP}==1.0.2", "gunicorn==27.0.1"]
 
 
