@@ -349,15 +349,21 @@ def start_gunicorn_alone(port: int, overrides: str = "") -> None:
 
     overrides: Python lines appended to a copy of the config (a setting's previous default).
     """
-    config = "/etc/flaskapp/gunicorn.conf.py"
+    config = "/srv/flaskapp/current/gunicorn.conf.py"
     if overrides:
-        config = f"/etc/flaskapp/bench-{port}.conf.py"
-        inside("web1", f"{{ cat /etc/flaskapp/gunicorn.conf.py; printf '%s\\n' {shlex.quote(overrides)}; }} > {config}")
+        # A copy elsewhere: it names the release it serves, since the original finds it by its own folder.
+        release = "_release = os.path.realpath('/srv/flaskapp/current')"
+        config = f"/etc/bench-gunicorn-{port}.conf.py"
+        inside(
+            "web1",
+            f"{{ sed 's|^_release = .*|{release}|' /srv/flaskapp/current/gunicorn.conf.py; "
+            f"printf '%s\\n' {shlex.quote(overrides)}; }} > {config} && chgrp flaskapp {config} && chmod 0640 {config}",
+        )
     inside(
         "web1",
         f"systemctl stop bench-gunicorn-{port} 2>/dev/null || true; systemctl reset-failed bench-gunicorn-{port} "
         f"2>/dev/null || true; systemd-run --unit bench-gunicorn-{port} "
-        "-p User=flaskapp -p Group=flaskapp -p EnvironmentFile=/srv/flaskapp/shared/app.env "
+        "-p User=flaskapp -p Group=flaskapp -p EnvironmentFile=/srv/flaskapp/current/app.env "
         "-p WorkingDirectory=/srv/flaskapp/current "
         f"/srv/flaskapp/current/venv/bin/gunicorn --config {config} --bind 127.0.0.1:{port} >/dev/null; "
         f"for i in $(seq 50); do curl -fs -o /dev/null http://127.0.0.1:{port}/health && exit 0; sleep 0.2; done; "

@@ -77,7 +77,7 @@ CASES = [
         r" it has 0\.$",
     ),
     ({"app_build_host": "elsewhere"}, r"^app_build_host \(elsewhere\) must be a host of this play\.$"),
-    ({"app_release_id": "bad/id"}, r"^app_release_id \(bad/id\) must be empty, or letters, digits"),
+    ({"app_build_id": "bad/id"}, r"^app_build_id \(bad/id\) must be empty, or letters, digits"),
     ({"gunicorn_workers": 0}, r"^gunicorn_workers \(0\) must be 1 or more\.$"),
     (
         {"gunicorn_worker_class": "eventlet"},

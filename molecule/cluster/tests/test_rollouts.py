@@ -67,7 +67,7 @@ def upstream_events(stdout: str) -> list[tuple[str, str]]:
         if line.startswith("TASK ["):
             found = re.search(r"Drain or restore this host on the load balancers, (drain|restore)\]", line)
             action = found[1] if found else None
-        elif action and (moved := re.match(r"(?:changed|ok): \[(\S+) -> lb1\]", line)):
+        elif action and (moved := re.match(r"(?:changed|ok): \[(\S+) -> lb1[\](]", line)):
             events.append((action, moved[1]))
     return events
 
@@ -127,7 +127,7 @@ def test_a_failing_release_is_rolled_back_whole_and_stops_the_rollout(phase, che
         assert re.search(r"The app server logged: .*" + logged, message[2]), message[2]
     # The message says what every host serves now (code and configuration) and that none is drained.
     assert message[3] == before_run["hosts"]["app1"]["current"]
-    now = dict(reversed(part.split(" serves ")) for part in re.split(r";\s+", message[4]))
+    now = dict(part.split(" serves ") for part in re.split(r";\s+", message[4]))
     assert now == {host: before_run["hosts"][host]["current"] for host in APP_HOSTS}
     assert message[5] == "none"
     # app1 is back on its release and configuration; app2 was never drained,
