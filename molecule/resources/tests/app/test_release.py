@@ -52,7 +52,7 @@ def test_a_release_is_its_build_and_its_configuration(host, current_release):
     assert host.check_output(f"readlink {current_release}/static") == f"{build}/static"
     with host.sudo():
         names = set(host.file(current_release).listdir())
-    assert {"app.env", "gunicorn.conf.py", "gunicorn.service.conf", "rollout-health.json", "release.json"} <= names
+    assert {"app.env", "gunicorn.conf.py", "rollout-health.json", "release.json"} <= names
     checks = json.loads(host.file(f"{current_release}/rollout-health.json").content_string)
     assert checks == {"ready_path": "/ready", "version_path": "/version", "version_key": "release"}
 
