@@ -78,6 +78,10 @@ CASES = [
     ),
     ({"app_build_host": "elsewhere"}, r"^app_build_host \(elsewhere\) must be a host of this play\.$"),
     ({"app_build_id": "bad/id"}, r"^app_build_id \(bad/id\) must be empty, or letters, digits"),
+    (
+        {"app_release_files": [{"name": "../escape", "content": "x"}]},
+        r"^app_release_files \(\.\./escape\) must name files in the release: letters, digits",
+    ),
     ({"gunicorn_workers": 0}, r"^gunicorn_workers \(0\) must be 1 or more\.$"),
     (
         {"gunicorn_worker_class": "eventlet"},
