@@ -18,18 +18,31 @@ export ANSIBLE_FORCE_COLOR ?= $(if $(CI),0,1)
 # podman with runc (crun fails on hybrid cgroups), netavark and aardvark-dns for
 # lab networks (netavark needs iptables), mmdebstrap for the base image.
 APT_PACKAGES := podman runc netavark aardvark-dns iptables mmdebstrap \
-	openssh-client python3-venv git curl ca-certificates
+	openssh-client python3-venv git curl ca-certificates apt-cacher-ng
+
+# The lab's package cache (apt-cacher-ng, a project instance on its own port):
+# every lab host downloads Debian packages through it, so each is fetched once
+# per machine, not once per host and scenario. It lives outside the clone, like
+# the base images, so a clean clone (CI) starts warm.
+LAB_APT_CACHE ?= /var/cache/flask-lab/apt
+LAB_APT_CACHE_PORT ?= 3149
+export LAB_APT_CACHE LAB_APT_CACHE_PORT
+
+# The Debian release of the lab's hosts (a scenario's host may name its own):
+# `make demo DEBIAN=12`.
+DEBIAN ?= 13
+export DEBIAN
 
 # Every folder under molecule/ with a molecule.yml is a scenario.
 SCENARIOS := $(sort $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 PLAYBOOKS := $(filter-out playbooks/templates/%,$(wildcard playbooks/*.yml))
 
-.PHONY: help setup apt venv collections lint wheel app-test molecule test demo lab-up lab-down bench bench-report bench-down clean
+.PHONY: help setup apt apt-cache venv collections lint wheel app-test molecule test demo lab-up lab-down bench bench-report bench-down clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-setup: apt venv collections ## Install everything the project needs (idempotent)
+setup: apt apt-cache venv collections ## Install everything the project needs (idempotent)
 
 apt: ## Install the Debian packages that are missing
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -39,6 +52,23 @@ apt: ## Install the Debian packages that are missing
 	  echo "apt: installing$$missing"; \
 	  apt-get update -qq; \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+apt-cache: apt ## Start the lab's package cache unless it runs
+	@if curl -s -o /dev/null --max-time 2 http://127.0.0.1:$(LAB_APT_CACHE_PORT)/acng-report.html; then \
+	  echo "apt-cache: answering on port $(LAB_APT_CACHE_PORT)"; \
+	else \
+	  install -d -m 0755 $(LAB_APT_CACHE)/cache $(LAB_APT_CACHE)/log; \
+	  chown -R apt-cacher-ng: $(LAB_APT_CACHE) 2>/dev/null || true; \
+	  /usr/sbin/apt-cacher-ng -c $(CURDIR)/molecule/resources/apt-cache ForeGround=0 \
+	    Port=$(LAB_APT_CACHE_PORT) CacheDir=$(LAB_APT_CACHE)/cache LogDir=$(LAB_APT_CACHE)/log \
+	    PidFile=$(LAB_APT_CACHE)/pid; \
+	  for i in $$(seq 20); do \
+	    curl -s -o /dev/null --max-time 2 http://127.0.0.1:$(LAB_APT_CACHE_PORT)/acng-report.html && break; sleep 0.5; \
+	  done; \
+	  curl -s -o /dev/null --max-time 2 http://127.0.0.1:$(LAB_APT_CACHE_PORT)/acng-report.html \
+	    || { echo "apt-cache: apt-cacher-ng did not start; see $(LAB_APT_CACHE)/log" >&2; exit 1; }; \
+	  echo "apt-cache: started on port $(LAB_APT_CACHE_PORT), cache in $(LAB_APT_CACHE)"; \
 	fi
 
 venv: apt $(VENV)/.installed ## Create .venv with the pinned toolchain

@@ -1,5 +1,7 @@
 """A lab host behaves like a freshly installed Debian server."""
 
+import re
+
 testinfra_hosts = ["all"]
 
 
@@ -22,6 +24,17 @@ def test_admin_becomes_root_through_sudo(host):
     assert host.run("sudo -n id -u").stdout.strip() == "0"
 
 
-def test_debian_12(host):
+# molecule.yml gives host-b Debian 12; host-a is the lab's default, 13.
+RELEASES = {"host-a": "13", "host-b": "12"}
+CODENAMES = {"12": "bookworm", "13": "trixie"}
+
+
+def test_debian_release_is_the_one_the_scenario_asked_for(host):
+    release = RELEASES[host.backend.get_hostname()]
     assert host.system_info.distribution == "debian"
-    assert host.system_info.release.startswith("12")
+    assert host.system_info.release.split(".")[0] == release
+    assert host.system_info.codename == CODENAMES[release]
+    # Its apt sources name its own release only, as a fresh install's do.
+    sources = host.check_output("cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null || true")
+    named = set(re.findall(r"\b(bookworm|trixie)\b", sources))
+    assert named == {CODENAMES[release]}, sources
