@@ -27,6 +27,17 @@ VALID = {
 # (bad settings, what one failure message must say, leading with the setting's
 # name and its value, but for secrets, whose values are never printed). Matched with re.M.
 CASES = [
+    # The facts say what the host runs; overriding them stands for a host of
+    # another release (this one runs Debian 13).
+    (
+        {"ansible_distribution_major_version": "11", "ansible_distribution_release": "bullseye"},
+        r"^ansible_distribution Debian 11 \(bullseye\) on app1 is not supported: the roles support"
+        r" Debian 12 \(bookworm\) and Debian 13 \(trixie\)\.$",
+    ),
+    (
+        {"ansible_distribution": "Ubuntu", "ansible_distribution_major_version": "24"},
+        r"^ansible_distribution Ubuntu 24 \(\w+\) on app1 is not supported: the roles support Debian 12",
+    ),
     ({"common_app_user": "Bad User"}, r"^common_app_user \(Bad User\) must be a lower-case system name"),
     ({"common_app_user": "root"}, r"^common_app_user \(root\) must be neither root nor the SSH account Ansible uses"),
     (

@@ -35,3 +35,29 @@ def test_the_load_balancer_reaches_gunicorn_on_each_app_host(app):
 def test_the_site_is_served_through_the_load_balancer_with_a_verified_certificate(host):
     answer = host.run("curl -sS --max-time 10 --cacert /etc/ssl/pebble-root.pem https://lb1.lab.test/health")
     assert answer.rc == 0, answer.stderr
+
+
+# A fleet mid-upgrade (molecule.yml): the load balancer and app1 still on
+# Debian 12, app2 on 13, each on its release's own Nginx, Python and wheels.
+@pytest.mark.parametrize(("name", "release"), [("lb1", "12"), ("app1", "12"), ("app2", "13")])
+def test_the_fleet_runs_both_debian_releases(name, release):
+    assert lab_host(name).system_info.release.split(".")[0] == release
+
+
+def test_the_load_balancers_nginx_gets_its_releases_form_of_each_directive():
+    with lab_host("lb1").sudo():
+        result = lab_host("lb1").run("nginx -t")
+    assert result.rc == 0, result.stderr
+    assert "deprecated" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("app", ["app1", "app2"])
+def test_each_app_host_runs_wheels_built_for_its_own_python(app):
+    # One artifact per platform, built on a host of it: MarkupSafe's compiled
+    # wheel is tagged with the Python it was built for.
+    host = lab_host(app)
+    python = host.check_output("python3 -c 'import sys; print(\"%d.%d\" % sys.version_info[:2])'")
+    build = host.check_output("readlink -f /srv/flaskapp/current/venv")
+    wheel = host.check_output(f"cat {build}/lib/python{python}/site-packages/markupsafe-*.dist-info/WHEEL")
+    tags = re.findall(r"^Tag: (\S+)$", wheel, re.M)
+    assert tags and all(tag.startswith(f"cp{python.replace('.', '')}-") for tag in tags), wheel

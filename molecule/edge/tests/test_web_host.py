@@ -10,6 +10,14 @@ def test_nginx_is_enabled_and_running(host):
     assert host.service("nginx").is_running
 
 
+def test_configuration_uses_no_deprecated_directive(host):
+    # Each Debian release's Nginx gets its own form of a directive (vars/debian-N.yml).
+    with host.sudo():
+        result = host.run("nginx -t")
+    assert result.rc == 0, result.stderr
+    assert "deprecated" not in result.stderr, result.stderr
+
+
 def test_validator_refuses_a_broken_site(host):
     with host.sudo():
         host.run_expect([0], "echo 'server { listen 80; bogus_directive on; }' > /tmp/broken.conf")

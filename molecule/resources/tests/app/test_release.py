@@ -7,6 +7,7 @@ result.
 """
 
 import json
+import re
 
 import pytest
 from labtest import APP, BASE, SOCKET
@@ -55,6 +56,18 @@ def test_a_release_is_its_build_and_its_configuration(host, current_release):
     assert {"app.env", "gunicorn.conf.py", "rollout-health.json", "release.json"} <= names
     checks = json.loads(host.file(f"{current_release}/rollout-health.json").content_string)
     assert checks == {"ready_path": "/ready", "version_path": "/version", "version_key": "release"}
+
+
+def test_the_build_was_made_for_this_hosts_platform(host, current_release):
+    # Wheels are platform-specific: each Debian release (its Python) gets its
+    # own artifact, built once on a host of that release. MarkupSafe (Flask's
+    # dependency) ships compiled wheels, tagged with the Python they are for.
+    build = build_of(host, current_release)
+    python = host.check_output("python3 -c 'import sys; print(\"%d.%d\" % sys.version_info[:2])'")
+    wheel = host.check_output(f"cat {build}/venv/lib/python{python}/site-packages/markupsafe-*.dist-info/WHEEL")
+    tags = re.findall(r"^Tag: (\S+)$", wheel, re.M)
+    assert tags, wheel
+    assert all(tag.startswith(f"cp{python.replace('.', '')}-") for tag in tags), tags
 
 
 def test_environment_file_holds_a_strong_secret_key(host, current_release):
