@@ -14,6 +14,8 @@ while [ "$(podman exec "$moved" readlink /srv/flaskapp/current)" = "$was" ]; do
   [ $SECONDS -lt $deadline ] || { echo "no switch on $moved in 300 s" >&2; exit 1; }
   sleep 0.2
 done
-podman exec "$cut" bash -c 'systemctl stop ssh.service; pkill -f "^sshd: admin" || true'
+# A session's process is "sshd: admin..." up to OpenSSH 9 (Debian 12) and
+# "sshd-session: admin..." from OpenSSH 10 (Debian 13).
+podman exec "$cut" bash -c 'systemctl stop ssh.service; pkill -f "^sshd[-a-z]*: admin" || true'
 echo "cut SSH of $cut after $moved moved from $was"
 date +%s.%N
