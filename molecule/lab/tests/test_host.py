@@ -24,7 +24,7 @@ def test_admin_becomes_root_through_sudo(host):
     assert host.run("sudo -n id -u").stdout.strip() == "0"
 
 
-# molecule.yml gives host-b Debian 12; host-a is the lab's default, 13.
+# molecule.yml names each host's release.
 RELEASES = {"host-a": "13", "host-b": "12"}
 CODENAMES = {"12": "bookworm", "13": "trixie"}
 
