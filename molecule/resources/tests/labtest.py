@@ -246,15 +246,17 @@ def epoch(stamp: str) -> float:
     return datetime.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S.%f").timestamp()
 
 
-def assert_load_covers(load: LoadRecord, started: float, ended: float, max_gap_intervals: int = 10) -> None:
+def assert_load_covers(load: LoadRecord, started: float, ended: float, max_gap_intervals: int = 25) -> None:
     """The load ran through the whole run and lost nothing.
 
     - it stopped because it was told to, not at its duration or by an error;
     - every request sent was recorded;
     - a request was due before the run started and another after it ended;
     - no two consecutive requests left more than `max_gap_intervals` intervals apart
-      (4 seen at most on the 2-core machine): a stalled generator would hide an
-      outage from the record, since it catches up at once.
+      (0.5 s at 50/s): a stalled generator would hide an outage from the record,
+      since it catches up at once. Usually 4 intervals at most on the 2-core
+      machine; 13.5 (0.27 s) seen once, in the cluster's fleet mid-upgrade, as
+      an SSH cut ran. Any restart or drain it must see lasts seconds.
     """
     summary = load.summary
     assert summary["stopped"] == "stop-file", f"the load stopped by itself: {summary}"
