@@ -95,3 +95,8 @@ def test_one_trusted_proxy_ignores_a_spoofed_first_hop(env):
     env["TRUSTED_PROXIES"] = "1"
     seen = _remote_addr_seen(create_app(env), {"X-Forwarded-For": "6.6.6.6, 203.0.113.7"})
     assert seen["remote_addr"] == "203.0.113.7"
+
+
+def test_redis_url_must_name_a_redis_scheme():
+    with pytest.raises(ConfigError, match=r"^REDIS_URL must start with redis://"):
+        load(production(REDIS_URL="http://cache:6379"), instance_path="/tmp")

@@ -12,7 +12,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import api, errors, logs, ops, release, web
+from . import api, cache, errors, logs, ops, release, web
 from .config import ConfigError, load
 from .extensions import db, migrate
 
@@ -39,6 +39,7 @@ def create_app(env: Mapping[str, str] | None = None, *, config_name: str | None 
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
+    cache.init_app(app)
     logs.init_app(app)
     errors.init_app(app)
     for blueprint in (ops.bp, api.bp, web.bp):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from werkzeug.wrappers import Response
 
+from . import cache
 from .errors import error_response
 from .extensions import db
 from .models import BODY_MAX, TITLE_MAX, Note
@@ -30,12 +31,31 @@ def _validate(payload: object) -> tuple[dict[str, str], list[str]]:
     return {"title": str(title).strip(), "body": body if isinstance(body, str) else ""}, problems
 
 
+@bp.before_request
+def limit_writes() -> tuple[Response, int] | None:
+    """WRITE_RATE_LIMIT writes a minute per client address (counted in Redis, when there is one)."""
+    if request.method in {"GET", "HEAD", "OPTIONS"}:
+        return None
+    wait = cache.current().over_limit(request.remote_addr or "-", int(current_app.config["WRITE_RATE_LIMIT"]))
+    if not wait:
+        return None
+    response, status = error_response(
+        429, "Too Many Requests", f"at most {current_app.config['WRITE_RATE_LIMIT']} writes a minute"
+    )
+    response.headers["Retry-After"] = str(wait)
+    return response, status
+
+
 @bp.get("/notes")
 def list_notes() -> Response:
     limit = request.args.get("limit", default=20, type=int)
     limit = max(1, min(limit, PAGE_MAX))
-    notes = db.session.scalars(db.select(Note).order_by(Note.id.desc()).limit(limit))
-    return jsonify(notes=[note.to_dict() for note in notes])
+
+    def load() -> list[dict[str, object]]:
+        notes = db.session.scalars(db.select(Note).order_by(Note.id.desc()).limit(limit))
+        return [note.to_dict() for note in notes]
+
+    return jsonify(notes=cache.current().read(f"list:{limit}", load))
 
 
 @bp.post("/notes")
@@ -48,13 +68,20 @@ def create_note() -> tuple[Response, int, dict[str, str]] | tuple[Response, int]
     note = Note(**fields)
     db.session.add(note)
     db.session.commit()
+    cache.current().invalidate()
     return jsonify(note.to_dict()), 201, {"Location": url_for("api.get_note", note_id=note.id)}
 
 
 @bp.get("/notes/<int:note_id>")
 def get_note(note_id: int) -> Response:
-    note = db.session.get(Note, note_id) or abort(404, description=f"no note with id {note_id}")
-    return jsonify(note.to_dict())
+    def load() -> dict[str, object] | None:
+        note = db.session.get(Note, note_id)
+        return note.to_dict() if note else None
+
+    found = cache.current().read(f"note:{note_id}", load)
+    if found is None:
+        abort(404, description=f"no note with id {note_id}")
+    return jsonify(found)
 
 
 @bp.delete("/notes/<int:note_id>")
@@ -62,4 +89,5 @@ def delete_note(note_id: int) -> tuple[str, int]:
     note = db.session.get(Note, note_id) or abort(404, description=f"no note with id {note_id}")
     db.session.delete(note)
     db.session.commit()
+    cache.current().invalidate()
     return "", 204

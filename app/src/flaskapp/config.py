@@ -52,6 +52,11 @@ class Config:
     # How many proxies in front of the app set X-Forwarded-* (Nginx: 1).
     TRUSTED_PROXIES = 1
     LOG_LEVEL = "INFO"
+    # Redis (cache of reads, write limits); empty: none, every read from the database.
+    REDIS_URL = ""
+    CACHE_TTL = 30
+    # Writes a client address may make a minute (0: no limit); counted in Redis.
+    WRITE_RATE_LIMIT = 0
     # JSON file with {"release": ..., "revision": ...}, written by the deploy.
     RELEASE_FILE = "release.json"
     JSON_SORT_KEYS = False
@@ -66,6 +71,13 @@ class Config:
         settings["TRUSTED_PROXIES"] = _non_negative_int(env, "TRUSTED_PROXIES", cls.TRUSTED_PROXIES)
         settings["LOG_LEVEL"] = env.get("LOG_LEVEL", cls.LOG_LEVEL).upper()
         settings["RELEASE_FILE"] = env.get("RELEASE_FILE", cls.RELEASE_FILE)
+        settings["REDIS_URL"] = env.get("REDIS_URL", cls.REDIS_URL)
+        settings["CACHE_TTL"] = _non_negative_int(env, "CACHE_TTL", cls.CACHE_TTL)
+        settings["WRITE_RATE_LIMIT"] = _non_negative_int(env, "WRITE_RATE_LIMIT", cls.WRITE_RATE_LIMIT)
+        if settings["REDIS_URL"] and not str(settings["REDIS_URL"]).startswith(("redis://", "rediss://", "unix://")):
+            raise ConfigError(
+                f"REDIS_URL must start with redis://, rediss:// or unix://, got {settings['REDIS_URL']!r}"
+            )
         cls.check(settings)
         return settings
 
