@@ -40,5 +40,12 @@ for unit in systemd-remount-fs.service getty.target console-getty.service \
   chroot "$root" systemctl mask "$unit" >/dev/null 2>&1 || true
 done
 
+# A container cannot set up user namespaces: a unit that asks for them
+# (PrivateUsers=, as trixie's redis-server does) fails with status 217/USER.
+# Lab hosts run every service without them, as a kernel without user
+# namespaces would; bare metal keeps each unit's own setting.
+install -d "$root/etc/systemd/system/service.d"
+printf '[Service]\nPrivateUsers=no\n' > "$root/etc/systemd/system/service.d/10-lab-no-user-namespaces.conf"
+
 # A small image: no package lists or downloaded packages inside it.
 rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb

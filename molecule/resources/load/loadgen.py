@@ -2,7 +2,7 @@
 """Steady, bounded HTTPS load that records every response.
 
 loadgen.py URL --rate 50 --duration 300 --out record.jsonl [--cafile root.pem]
-           [--resolve HOST:ADDRESS] [--stop-file PATH]
+           [--resolve HOST:ADDRESS] [--stop-file PATH] [--post TAG]
 
 Open loop: request i is due at start + i/rate and leaves on a thread of its own
 at that moment, whether or not earlier ones have answered, each on a new
@@ -13,6 +13,11 @@ left ("lag_ms": the generator's own delay), its latency counted from when it was
 due ("ms", so a stalled generator cannot hide slow answers), the status (0 when
 no answer), the JSON key "release" of the answer if any, and the error. Any
 exception is recorded as that request's error, never dropped.
+
+With --post TAG, request i is a write instead: POST {"title": "TAG-i"} as JSON,
+acknowledged by 201; its record also has "title" and the "id" the answer gave,
+so a test can find every acknowledged write afterwards. Each record says
+whether it got the answer expected ("ok": 200 for a GET, 201 for a write).
 
 Last, one line {"summary": {...}}: requests sent, recorded and failed (status not
 200), the largest lag, and why it stopped ("stop-file" or "duration"). The exit
@@ -34,27 +39,38 @@ import urllib.parse
 MAX_DURATION = 900
 
 
-def one(url: urllib.parse.SplitResult, context: ssl.SSLContext, address: str, timeout: float, due: float) -> dict:
+def one(
+    url: urllib.parse.SplitResult, context: ssl.SSLContext, address: str, timeout: float, due: float, title: str
+) -> dict:
     started = time.time()
     record = {"t": round(due, 3), "lag_ms": round((started - due) * 1000, 1), "status": 0, "release": None}
     record["error"] = ""
+    headers = {"User-Agent": "flaskops-loadgen", "Connection": "close"}
+    body = None
+    if title:
+        record["title"], record["id"] = title, None
+        headers["Content-Type"] = "application/json"
+        body = json.dumps({"title": title})
     try:
         conn = http.client.HTTPSConnection(url.hostname, url.port or 443, timeout=timeout, context=context)
         if address:
             # Connect to the given address, verify the certificate for the URL's host name.
             conn._create_connection = lambda *_a, **_k: socket.create_connection((address, url.port or 443), timeout)
         try:
-            conn.request("GET", url.path or "/", headers={"User-Agent": "flaskops-loadgen", "Connection": "close"})
+            conn.request("POST" if title else "GET", url.path or "/", body=body, headers=headers)
             response = conn.getresponse()
-            body = response.read()
+            answer = response.read()
             record["status"] = response.status
             with contextlib.suppress(ValueError, AttributeError):
-                record["release"] = json.loads(body).get("release")
+                record["release"] = json.loads(answer).get("release")
+                if title:
+                    record["id"] = json.loads(answer).get("id")
         finally:
             conn.close()
     except Exception as exc:  # every failure is this request's outcome, recorded
         record["error"] = f"{type(exc).__name__}: {exc}"
     record["ms"] = round((time.time() - due) * 1000, 1)
+    record["ok"] = record["status"] == (201 if title else 200)
     return record
 
 
@@ -68,6 +84,7 @@ def main() -> int:
     parser.add_argument("--resolve", default="", help="HOST:ADDRESS")
     parser.add_argument("--stop-file", default="")
     parser.add_argument("--timeout", type=float, default=10)
+    parser.add_argument("--post", default="", help="write TAG-i notes instead of reading")
     args = parser.parse_args()
     duration = min(args.duration, MAX_DURATION)
     url = urllib.parse.urlsplit(args.url)
@@ -79,12 +96,12 @@ def main() -> int:
     counts = {"recorded": 0, "failed": 0, "max_lag_ms": 0.0}
     with open(args.out, "w") as out:
 
-        def request(due: float) -> None:
-            record = one(url, context, address, args.timeout, due)
+        def request(due: float, title: str) -> None:
+            record = one(url, context, address, args.timeout, due, title)
             with lock:
                 out.write(json.dumps(record) + "\n")
                 counts["recorded"] += 1
-                counts["failed"] += record["status"] != 200
+                counts["failed"] += not record["ok"]
                 counts["max_lag_ms"] = max(counts["max_lag_ms"], record["lag_ms"])
 
         start = time.time()
@@ -98,7 +115,8 @@ def main() -> int:
                 stopped = "stop-file"
                 break
             time.sleep(max(0.0, due - time.time()))
-            thread = threading.Thread(target=request, args=(due,))
+            title = f"{args.post}-{len(threads)}" if args.post else ""
+            thread = threading.Thread(target=request, args=(due, title))
             thread.start()
             threads.append(thread)
         for thread in threads:

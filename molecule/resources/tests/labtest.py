@@ -8,6 +8,7 @@
 - `Load`, `LoadRecord` and `assert_load_covers(...)`: the load generator run from a
   test, its record, and the one assertion that it really covered a run (spans it,
   nothing lost, no stall).
+- `psql(host, sql)`: a query as PostgreSQL's superuser on the database host, rows as lists.
 - `APP`, `BASE`, `SOCKET`: the app's paths on an app host.
 """
 
@@ -21,6 +22,7 @@ import json
 import os
 import pathlib
 import re
+import shlex
 import subprocess
 import sys
 import time
@@ -46,6 +48,14 @@ ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbo
 def lab_host(name: str) -> testinfra.host.Host:
     """A lab host of this scenario, reached over SSH through Ansible's inventory."""
     return testinfra.get_host(f"ansible://{name}", ansible_inventory=INVENTORY_DIR)
+
+
+def psql(host: testinfra.host.Host, sql: str, database: str = APP) -> list[list[str]]:
+    """Rows of `sql` in `database`, run as postgres over the local socket; fails the test on an error."""
+    with host.sudo("postgres"):
+        result = host.run(f"psql -d {database} -AtX -F '|' -v ON_ERROR_STOP=1 -c {shlex.quote(sql)}")
+    assert result.rc == 0, f"psql failed ({result.rc}): {result.stderr}"
+    return [line.split("|") for line in result.stdout.splitlines()]
 
 
 @dataclasses.dataclass
@@ -195,7 +205,13 @@ class LoadRecord:
 
     @property
     def failed(self) -> list[dict]:
-        return [r for r in self.answers if r["status"] != 200]
+        """Answers other than the one expected (200 for a read, 201 for a write)."""
+        return [r for r in self.answers if not r.get("ok", r["status"] == 200)]
+
+    @property
+    def acknowledged(self) -> dict[int, str]:
+        """With --post: {id: title} of every write the app acknowledged (201)."""
+        return {r["id"]: r["title"] for r in self.answers if r.get("title") and r["status"] == 201}
 
     def releases(self, since: float = 0.0) -> set:
         return {r["release"] for r in self.answers if r["t"] >= since}
@@ -208,8 +224,9 @@ class Load:
     its record read into `load.record`, with `load.started`/`load.ended` (epoch
     seconds) around the block for `assert_load_covers`."""
 
-    def __init__(self, client: testinfra.host.Host, name: str, url: str, rate: float = 20):
+    def __init__(self, client: testinfra.host.Host, name: str, url: str, rate: float = 20, post: str = ""):
         self.client, self.name, self.url, self.rate = client, f"loadgen-{name}", url, rate
+        self.post = f" --post {post}" if post else ""
         self.record: LoadRecord | None = None
 
     def __enter__(self) -> Load:
@@ -219,7 +236,7 @@ class Load:
                 f"rm -f /run/{self.name}.stop && systemd-run --unit {self.name} --property RemainAfterExit=yes"
                 f" --quiet /usr/local/bin/loadgen {self.url} --rate {self.rate} --duration 300"
                 f" --cafile /etc/ssl/pebble-root.pem --out /var/tmp/{self.name}.jsonl"
-                f" --stop-file /run/{self.name}.stop",
+                f" --stop-file /run/{self.name}.stop{self.post}",
             )
         time.sleep(2)  # the record begins before the block
         self.started = time.time()
