@@ -6,7 +6,7 @@ from labtest import EPHEMERAL, Run, run_playbook
 
 testinfra_hosts = ["client1"]
 
-HOSTS = ["acme1", "lb1", "app1", "app2", "client1"]
+HOSTS = ["acme1", "lb1", "app1", "app2", "db1", "client1"]
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,8 @@ def test_check_diff_reports_no_change(check_run, name):
     assert (recap[name]["changed"], recap[name]["unreachable"], recap[name]["failed"]) == (0, 0, 0), recap[name]
 
 
-def test_the_secret_key_never_appears_in_a_verbose_run(check_run):
-    secret = (EPHEMERAL / "secret_key").read_text().split()[0]
+@pytest.mark.parametrize("name", ["secret_key", "postgresql_password", "redis_password"])
+def test_no_secret_appears_in_a_verbose_run(check_run, name):
+    secret = (EPHEMERAL / name).read_text().split()[0]
     assert len(secret) >= 32
     assert secret not in check_run.output

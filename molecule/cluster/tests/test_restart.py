@@ -14,7 +14,7 @@ from labtest import lab_host
 testinfra_hosts = ["client1"]
 
 LAB = f"mol-{os.environ['MOLECULE_SCENARIO_NAME']}"
-HOSTS = ["acme1", "lb1", "app1", "app2", "client1"]
+HOSTS = ["acme1", "lb1", "app1", "app2", "db1", "client1"]
 UNITS = [
     ("acme1", "pebble.service"),
     ("lb1", "nginx.service"),
@@ -23,6 +23,10 @@ UNITS = [
     ("app1", "flaskapp.service"),
     ("app2", "flaskapp.socket"),
     ("app2", "flaskapp.service"),
+    ("db1", "postgresql@15-main.service"),
+    ("db1", "redis-server.service"),
+    ("db1", "pgbackrest-backup-full.timer"),
+    ("db1", "pgbackrest-backup-diff.timer"),
 ] + [(name, "ssh.service") for name in HOSTS]
 # chrony is left out: its unit needs CAP_SYS_TIME, which lab containers lack,
 # so it never runs in the lab (the lab scenario checks it is enabled).

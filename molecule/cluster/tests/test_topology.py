@@ -1,5 +1,7 @@
 """What the world sees of the cluster, from client1: only the load balancer's
-SSH, HTTP and HTTPS; the app hosts' Gunicorn port only from the load balancer."""
+SSH, HTTP and HTTPS; the app hosts' Gunicorn port only from the load balancer;
+the database host's PostgreSQL and Redis only from the app hosts, filtered (not
+closed) from anywhere else."""
 
 import re
 
@@ -26,6 +28,34 @@ def test_a_full_port_scan_of_an_app_host_finds_only_ssh(host, app):
     assert open_ports(host, app) == {"22"}
 
 
+def test_a_full_port_scan_of_the_database_host_finds_only_ssh(host):
+    assert open_ports(host, "db1") == {"22"}
+
+
+DATA_PORTS = {"postgresql": 5432, "redis": 6379}
+
+
+def test_the_data_ports_are_filtered_not_closed_from_outside(host):
+    scan = host.run("nmap -Pn -p 5432,6379 --max-retries 1 db1").stdout
+    assert dict(re.findall(r"^(\d+)/tcp\s+(\S+)\s", scan, re.MULTILINE)) == {"5432": "filtered", "6379": "filtered"}, (
+        scan
+    )
+
+
+@pytest.mark.parametrize("port", DATA_PORTS.values(), ids=DATA_PORTS.keys())
+def test_the_load_balancer_cannot_reach_the_data_ports(port):
+    # A dropped SYN times out (124); a refused one would fail at once.
+    reach = lab_host("lb1").run(f"timeout 3 bash -c '</dev/tcp/db1/{port}'")
+    assert reach.rc == 124, (reach.rc, reach.stderr)
+
+
+@pytest.mark.parametrize("app", ["app1", "app2"])
+@pytest.mark.parametrize("port", DATA_PORTS.values(), ids=DATA_PORTS.keys())
+def test_each_app_host_reaches_the_data_ports(app, port):
+    reach = lab_host(app).run(f"timeout 3 bash -c '</dev/tcp/db1/{port}'")
+    assert reach.rc == 0, (reach.rc, reach.stderr)
+
+
 @pytest.mark.parametrize("app", ["app1", "app2"])
 def test_the_load_balancer_reaches_gunicorn_on_each_app_host(app):
     answer = lab_host("lb1").run(f"curl -sS --max-time 5 http://{app}:8000/health")
@@ -39,7 +69,7 @@ def test_the_site_is_served_through_the_load_balancer_with_a_verified_certificat
 
 # A fleet mid-upgrade (molecule.yml): the load balancer and app1 still on
 # Debian 12, app2 on 13, each on its release's own Nginx, Python and wheels.
-@pytest.mark.parametrize(("name", "release"), [("lb1", "12"), ("app1", "12"), ("app2", "13")])
+@pytest.mark.parametrize(("name", "release"), [("lb1", "12"), ("app1", "12"), ("app2", "13"), ("db1", "12")])
 def test_the_fleet_runs_both_debian_releases(name, release):
     assert lab_host(name).system_info.release.split(".")[0] == release
 

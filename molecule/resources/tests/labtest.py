@@ -136,6 +136,18 @@ LOGIN_SUBTREES = [
     "/run/credentials",
     "/home/admin/.ansible",
 ]
+# What the data tier's servers write by themselves while they run: PostgreSQL's
+# data and WAL (and pgBackRest's archive of it), Redis's snapshots, their logs.
+# Their configuration (/etc/postgresql, /etc/redis, /etc/pgbackrest.conf) is watched.
+DATA_SERVICES = (
+    "/var/lib/postgresql",
+    "/var/log/postgresql",
+    "/var/lib/pgbackrest",
+    "/var/log/pgbackrest",
+    "/var/lib/redis",
+    "/var/log/redis",
+    "/run/postgresql",
+)
 # Skipped themselves; what is under a folder here is still watched.
 LOGIN_ENTRIES = [
     "/var/log",
@@ -156,9 +168,12 @@ class Marker:
     fails the check rather than hiding a change.
     """
 
-    def __init__(self, host: testinfra.host.Host):
+    def __init__(self, host: testinfra.host.Host, services: tuple[str, ...] = ()):
+        """`services`: folders that running services write on their own (a database's
+        data, a cache's snapshots), skipped with all they hold."""
         self.host = host
         self.path = f"/var/tmp/marker-{uuid.uuid4().hex}"
+        self.services = list(services)
 
     def __enter__(self):
         with self.host.sudo():
@@ -172,7 +187,7 @@ class Marker:
             self.host.run(f"rm -f {self.path}")
 
     def changed(self) -> list[str]:
-        prune = " -o ".join(f"-path {p}" for p in LOGIN_SUBTREES)
+        prune = " -o ".join(f"-path {p}" for p in LOGIN_SUBTREES + self.services)
         skip = " ".join(f"! -path {p}" for p in [*LOGIN_ENTRIES, self.path])
         command = (
             f"find {' '.join(WATCHED)} -ignore_readdir_race -xdev \\( {prune} \\) -prune"

@@ -43,6 +43,8 @@ def test_postgresql_requires_tls_and_scram_from_the_app_hosts_only(host):
 
 
 def test_every_app_connection_is_encrypted(host):
+    for app in APPS:
+        lab_host(app).run_expect([0], "curl -sS --fail --max-time 5 http://127.0.0.1:8000/api/notes")
     rows = psql(
         host,
         "SELECT a.client_addr, s.ssl FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid)"

@@ -80,7 +80,8 @@ def outage(host):
         time.sleep(3)
         seen["pids"] = {name: main_pid(name) for name in APPS}
         with db1.sudo():
-            db1.run_expect([0], "systemctl stop postgresql")
+            # The cluster's own unit: stopping postgresql.service returns before its clusters are down.
+            db1.run_expect([0], "systemctl stop 'postgresql@*-main.service'")
         seen["stopped"] = time.time()
         try:
             seen["ready_down"] = {name: ask(name, "/ready") for name in APPS}
@@ -92,6 +93,7 @@ def outage(host):
         finally:
             with db1.sudo():
                 db1.run_expect([0], "systemctl start postgresql")
+                db1.run_expect([0], "systemctl is-active 'postgresql@*-main.service'")
         for _ in range(60):
             if all(ask(name, "/ready")[0] == 200 for name in APPS):
                 break
