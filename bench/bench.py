@@ -5,7 +5,7 @@ runs every section, keeps each section's raw figures in bench/results/ (kept in
 the repository, so the page can be written again from them on any clone), and
 writes docs/benchmarks.md and docs/benchmarks.png from them.
 
-  python bench/bench.py [--runs 5] [--only http,tls,disruption,converge,scale]
+  python bench/bench.py [--runs 5] [--only http,tls,disruption,converge,scale,data]
                         [--report-only] [--keep-lab]
 
 Every figure is the median of --runs runs (at least 5 for the published page);
@@ -32,7 +32,7 @@ STATE = ROOT / ".lab" / "bench"
 RESULTS = ROOT / "bench" / "results"
 LAB = "bench"
 DOMAIN = "lab.test"
-SECTIONS = ["http", "tls", "disruption", "converge", "scale"]
+SECTIONS = ["http", "tls", "disruption", "converge", "scale", "data"]
 SCALE_SIZES = [1, 2, 4, 8]
 ALL_SIZES = tuple(SCALE_SIZES)
 OUR_CFG = ROOT / "ansible.cfg"
@@ -47,7 +47,7 @@ CONTROL_DIR = STATE / "cp"
 # The lab's podman settings (as the Makefile exports them), also when run by hand.
 os.environ.setdefault("CONTAINERS_CONF", str(ROOT / "molecule/resources/image/containers.conf"))
 
-HOSTS = ["acme1", "client1", "web1", "hand1", "cold1", "lb1"] + [f"app{i}" for i in range(1, 9)]
+HOSTS = ["acme1", "client1", "web1", "hand1", "cold1", "lb1", "db1"] + [f"app{i}" for i in range(1, 9)]
 
 
 def log(msg: str) -> None:
@@ -89,6 +89,8 @@ def write_inventories() -> None:
     }
     for n in ALL_SIZES:
         layouts[f"scale{n}"] = {"lb": ["lb1"], "app": [f"app{i}" for i in range(1, n + 1)]}
+    # The data section: the split layout with the shared data tier (PostgreSQL, Redis) on db1.
+    layouts["data"] = {"lb": ["lb1"], "app": ["app1"], "db": ["db1"], "cache": ["db1"]}
     lab_vars = {
         "ansible_ssh_common_args": f"-F {STATE}/ssh_config",
         "lab_name": LAB,
@@ -110,6 +112,14 @@ def write_inventories() -> None:
         # The benchmark's load comes from one client: the per-client rate limit
         # (20 r/s by default) would answer most of it with 429.
         "nginx_rate_limit": "100000r/s",
+        # The data tier's passwords (vault in a real inventory), and a share of this machine's memory.
+        **{
+            f"vault_{name}_password": "{{ lookup('ansible.builtin.password', '"
+            + str(STATE / f"{name}_password")
+            + "', length=32, chars=['ascii_letters', 'digits']) }}"
+            for name in ("postgresql", "redis")
+        },
+        "postgresql_memory_mb": 1024,
     }
     for name, groups in layouts.items():
         inv = STATE / "inventory" / name
@@ -630,6 +640,55 @@ def bench_scale(runs: int) -> None:
             log(f"scale {n} deploy {i + 1}/{runs}: {deploys[-1]} s")
         data[str(n)] = {"noop": noops, "deploy": deploys}
     save("scale", {"runs": runs, "sizes": SCALE_SIZES, "data": data})
+
+
+# ---------------------------------------------------------------- 6. the data tier
+
+# (label, host that runs wrk and serves, URL). The one-server layout keeps SQLite
+# on web1; the split one has its load balancer (lb1), app server (app1) and
+# database and cache (db1) apart. wrk runs on the host it asks.
+DATA_TARGETS = {
+    "sqlite": ("web1", f"https://web1.{DOMAIN}"),
+    "shared": ("lb1", f"https://lb1.{DOMAIN}"),
+}
+# Dynamic: the page, a query each time; cached: the notes API, which Redis caches.
+DATA_ROUTES = {"dynamic": "/", "cached": "/api/notes"}
+DATA_NOTES = 20
+
+
+def bench_data(runs: int) -> None:
+    playbook("one", "playbooks/site.yml")
+    playbook("data", "playbooks/site.yml")
+    for host, base in DATA_TARGETS.values():
+        inside(
+            host,
+            "command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive "
+            "apt-get install -y -qq wrk >/dev/null; }; "
+            f"for i in $(seq {DATA_NOTES}); do curl -fsS -o /dev/null -H 'Content-Type: application/json' "
+            f"""-d '{{"title": "bench note '$i'"}}' {base}/api/notes; done""",
+        )
+    samples: dict[str, dict[str, list[dict]]] = {t: {r: [] for r in DATA_ROUTES} for t in DATA_TARGETS}
+    samples["shared-nocache"] = {"cached": []}
+    for host, base in DATA_TARGETS.values():
+        for path in DATA_ROUTES.values():
+            wrk(host, base + path, 2)  # warm-up: workers, connection pools, the cache
+    for i in range(runs):
+        for target, (host, base) in DATA_TARGETS.items():
+            for route, path in DATA_ROUTES.items():
+                result = wrk(host, base + path, WRK_SECONDS)
+                samples[target][route].append(result)
+                log(f"data run {i + 1}/{runs} {target} {route}: {result['rps']:.0f} r/s p99 {result['p99_ms']:.1f} ms")
+        # The cached route with Redis stopped: every read from PostgreSQL (the app's fallback).
+        host, base = DATA_TARGETS["shared"]
+        inside("db1", "systemctl stop redis-server")
+        try:
+            wrk(host, base + DATA_ROUTES["cached"], 2)
+            result = wrk(host, base + DATA_ROUTES["cached"], WRK_SECONDS)
+        finally:
+            inside("db1", "systemctl start redis-server")
+        samples["shared-nocache"]["cached"].append(result)
+        log(f"data run {i + 1}/{runs} shared, Redis stopped: {result['rps']:.0f} r/s p99 {result['p99_ms']:.1f} ms")
+    save("data", {"runs": runs, "seconds": WRK_SECONDS, "connections": WRK_CONNECTIONS, "samples": samples})
 
 
 # ---------------------------------------------------------------- main

@@ -113,6 +113,54 @@ def http_section(h: dict, out: list[str]) -> None:
     ]
 
 
+DATA_TARGETS = {
+    "sqlite": "one server: Nginx, Gunicorn and SQLite on one host",
+    "shared": "split: load balancer, app server, PostgreSQL and Redis on three hosts",
+    "shared-nocache": "split, with Redis stopped (every read from PostgreSQL)",
+}
+
+
+def data_section(d: dict, out: list[str]) -> None:
+    s = d["samples"]
+    out += [
+        "## 6. The data tier",
+        "",
+        f"wrk, {d['connections']} connections, 2 threads, {d['seconds']} s a run, {d['runs']} runs, on the host it "
+        "asks (the one server, or the split layout's load balancer). Dynamic: `GET /` (a query of the 20 newest "
+        "notes and a template, never cached); cached: `GET /api/notes` (the same query as JSON, which the app "
+        "caches in Redis until the next write). The layouts differ in more than the database (the split one "
+        "crosses two more hosts), so the first ratio is the price of the whole shared tier, not of PostgreSQL alone.",
+        "",
+        "| target | route | 2xx answers/s | p50 ms | p99 ms | non-2xx answers | socket errors |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for t, label in DATA_TARGETS.items():
+        for route, runs in s.get(t, {}).items():
+            out.append(
+                f"| {label} | {route} | {med(two_xx_rate(r) for r in runs):,.0f} "
+                f"| {med(r['p50_ms'] for r in runs):.2f} | {med(r['p99_ms'] for r in runs):.2f} "
+                f"| {sum(r['non2xx'] for r in runs)} | {sum(r['socket_errors'] for r in runs)} |"
+            )
+
+    def rps(t: str, route: str) -> list[float]:
+        return [two_xx_rate(r) for r in s.get(t, {}).get(route, [])]
+
+    def p99(t: str, route: str) -> list[float]:
+        return [r["p99_ms"] for r in s.get(t, {}).get(route, [])]
+
+    out += [
+        "",
+        "| ratio (median of per-run ratios) | answers/s | p99 |",
+        "|---|---:|---:|",
+        f"| shared / one server, dynamic | {ratio(rps('shared', 'dynamic'), rps('sqlite', 'dynamic')):.2f} x "
+        f"| {ratio(p99('shared', 'dynamic'), p99('sqlite', 'dynamic')):.2f} x |",
+        f"| Redis / none, cached route (split layout) | "
+        f"{ratio(rps('shared', 'cached'), rps('shared-nocache', 'cached')):.2f} x "
+        f"| {ratio(p99('shared', 'cached'), p99('shared-nocache', 'cached')):.2f} x |",
+        "",
+    ]
+
+
 def tls_section(t: dict, out: list[str]) -> None:
     s = t["samples"]
     out += [
@@ -341,6 +389,7 @@ def write(results: Path, docs: Path) -> None:
         ("converge", converge_section),
         ("scale", scale_section),
         ("tls", tls_section),
+        ("data", data_section),
     ):
         if key in data:
             fn(data[key], out)

@@ -36,3 +36,23 @@ def test_converge_order_is_told_from_the_figures():
         "the first of each run: ours, defaults"
     )
     assert "ours first in every run" in report.order_text({})
+
+
+def test_the_data_section_compares_each_pair_in_the_same_run():
+    def run(rps, p99):
+        return {"rps": rps, "requests": 1000, "non2xx": 0, "socket_errors": 0, "p50_ms": 1.0, "p99_ms": p99}
+
+    data = {
+        "runs": 2,
+        "seconds": 8,
+        "connections": 32,
+        "samples": {
+            "sqlite": {"dynamic": [run(100, 10), run(200, 20)], "cached": [run(100, 10), run(100, 10)]},
+            "shared": {"dynamic": [run(50, 20), run(100, 40)], "cached": [run(300, 5), run(300, 5)]},
+            "shared-nocache": {"cached": [run(100, 10), run(150, 10)]},
+        },
+    }
+    out: list[str] = []
+    report.data_section(data, out)
+    assert "| shared / one server, dynamic | 0.50 x | 2.00 x |" in out
+    assert "| Redis / none, cached route (split layout) | 2.50 x | 0.50 x |" in out
