@@ -53,6 +53,15 @@ def two_xx_rate(run: dict) -> float:
     return run["rps"] * (run["requests"] - run["non2xx"]) / run["requests"] if run["requests"] else 0.0
 
 
+def wrk_row(label: str, route: str, runs: list[dict]) -> str:
+    """A table row of wrk runs: medians of 2xx answers/s, p50 and p99; totals of the errors."""
+    return (
+        f"| {label} | {route} | {med(two_xx_rate(r) for r in runs):,.0f} "
+        f"| {med(r['p50_ms'] for r in runs):.2f} | {med(r['p99_ms'] for r in runs):.2f} "
+        f"| {sum(r['non2xx'] for r in runs)} | {sum(r['socket_errors'] for r in runs)} |"
+    )
+
+
 def load(results: Path) -> dict:
     return {p.stem: json.loads(p.read_text()) for p in sorted(results.glob("*.json"))}
 
@@ -78,11 +87,7 @@ def http_section(h: dict, out: list[str]) -> None:
             continue
         for route in ("dynamic", "static"):
             runs = s[t][route]
-            out.append(
-                f"| {label} | {route} | {med(two_xx_rate(r) for r in runs):,.0f} "
-                f"| {med(r['p50_ms'] for r in runs):.2f} | {med(r['p99_ms'] for r in runs):.2f} "
-                f"| {sum(r['non2xx'] for r in runs)} | {sum(r['socket_errors'] for r in runs)} |"
-            )
+            out.append(wrk_row(label, route, runs))
 
     def rps(t: str, route: str) -> list[float]:
         return [two_xx_rate(r) for r in s.get(t, {}).get(route, [])]
@@ -136,11 +141,7 @@ def data_section(d: dict, out: list[str]) -> None:
     ]
     for t, label in DATA_TARGETS.items():
         for route, runs in s.get(t, {}).items():
-            out.append(
-                f"| {label} | {route} | {med(two_xx_rate(r) for r in runs):,.0f} "
-                f"| {med(r['p50_ms'] for r in runs):.2f} | {med(r['p99_ms'] for r in runs):.2f} "
-                f"| {sum(r['non2xx'] for r in runs)} | {sum(r['socket_errors'] for r in runs)} |"
-            )
+            out.append(wrk_row(label, route, runs))
 
     def rps(t: str, route: str) -> list[float]:
         return [two_xx_rate(r) for r in s.get(t, {}).get(route, [])]
