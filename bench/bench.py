@@ -117,7 +117,7 @@ def write_inventories() -> None:
             f"vault_{name}_password": "{{ lookup('ansible.builtin.password', '"
             + str(STATE / f"{name}_password")
             + "', length=32, chars=['ascii_letters', 'digits']) }}"
-            for name in ("postgresql", "redis")
+            for name in ("postgresql_app", "redis")
         },
         "postgresql_memory_mb": 1024,
     }
@@ -659,12 +659,13 @@ DATA_NOTES = 20
 def bench_data(runs: int) -> None:
     playbook("one", "playbooks/site.yml")
     playbook("data", "playbooks/site.yml")
+    # Notes for the pages to show, written through the site (-k: wrk does not verify either).
     for host, base in DATA_TARGETS.values():
         inside(
             host,
             "command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive "
             "apt-get install -y -qq wrk >/dev/null; }; "
-            f"for i in $(seq {DATA_NOTES}); do curl -fsS -o /dev/null -H 'Content-Type: application/json' "
+            f"for i in $(seq {DATA_NOTES}); do curl -kfsS -o /dev/null -H 'Content-Type: application/json' "
             f"""-d '{{"title": "bench note '$i'"}}' {base}/api/notes; done""",
         )
     samples: dict[str, dict[str, list[dict]]] = {t: {r: [] for r in DATA_ROUTES} for t in DATA_TARGETS}
