@@ -297,6 +297,8 @@ def chart(data: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     panels = [k for k in ("http", "disruption", "converge", "scale", "tls") if k in data]
+    if not panels:
+        return
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.8))
     axes = [axes] if len(panels) == 1 else list(axes)
     for ax, key in zip(axes, panels, strict=True):
