@@ -47,5 +47,12 @@ done
 install -d "$root/etc/systemd/system/service.d"
 printf '[Service]\nPrivateUsers=no\n' > "$root/etc/systemd/system/service.d/10-lab-no-user-namespaces.conf"
 
+# apt's daily timers download package lists and install updates at a random
+# moment after boot. A lab host lives for one test run, and a check that
+# "nothing changed on the host" (labtest.Marker) would see their writes as the
+# playbook's. The roles' unattended-upgrades settings are still checked, and
+# `unattended-upgrade --dry-run` runs, in the lab scenario.
+chroot "$root" systemctl mask apt-daily.timer apt-daily-upgrade.timer >/dev/null
+
 # A small image: no package lists or downloaded packages inside it.
 rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb
