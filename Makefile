@@ -99,11 +99,22 @@ app-test: setup ## The Flask app's own tests, and the benchmark report's
 	cd app && $(BIN)/pytest -q
 	cd bench && $(BIN)/pytest -q -p no:cacheprovider test_report.py
 
+# The cluster scenario takes about as long as all the others together: it runs
+# in a lane of its own, the others one after another in a second lane beside
+# it (see molecule/resources/lanes.sh). MOLECULE_LANES=1: all in one lane.
+MOLECULE_LANES ?= 2
+MOLECULE_OWN_LANE ?= cluster
+MOLECULE_LOGS ?= $(CURDIR)/.cache/molecule-logs
+export MOLECULE_LOGS
+
 molecule: setup ## Every Molecule scenario, full sequence (SCENARIOS="lab" to pick)
-	@for s in $(SCENARIOS); do \
-	  echo "=== molecule test -s $$s"; \
-	  $(BIN)/molecule test -s "$$s" || exit 1; \
-	done
+	@$(BIN)/ansible-playbook -i localhost, molecule/resources/playbooks/lab-base.yml
+ifeq ($(MOLECULE_LANES),1)
+	@molecule/resources/lanes.sh "$(SCENARIOS)"
+else
+	@molecule/resources/lanes.sh "$(filter $(MOLECULE_OWN_LANE),$(SCENARIOS))" \
+	  "$(filter-out $(MOLECULE_OWN_LANE),$(SCENARIOS))"
+endif
 
 test: lint app-test molecule ## Everything CI checks
 	@echo "make test: lint, app tests and scenarios ($(SCENARIOS)) passed"

@@ -17,6 +17,11 @@ tag=${2:?usage: build.sh CODENAME IMAGE_TAG}
 here=$(cd "$(dirname "$0")" && pwd)
 export CONTAINERS_CONF=${CONTAINERS_CONF:-$here/containers.conf}
 
+# Scenarios may run in parallel lanes (make molecule): one build at a time,
+# and a lane that waited finds the image the other one built.
+exec 9>/var/lock/flask-lab-image.lock
+flock 9
+
 if podman image exists "$tag"; then
   echo "lab image $tag is up to date"
   exit 0

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Runs Molecule scenarios (`molecule test -s NAME`) in parallel lanes: each lane
+# runs its scenarios one after another, the lanes side by side.
+#
+# Usage: lanes.sh "SCENARIO ..." ["SCENARIO ..." ...]   (one argument a lane)
+#
+# The first lane that has a scenario runs at normal priority. Every later lane
+# is niced and its lab hosts get a lower CPU weight (LAB_CPU_SHARES, podman
+# --cpu-shares), so the first lane (the long one) keeps about the pace it has
+# alone and the others take the CPU it leaves idle (it spends much of its time
+# waiting on health gates, drains and load).
+#
+# Each scenario's whole output goes to $MOLECULE_LOGS/NAME.log and is printed
+# in one block when the scenario ends, never interleaved with another's. A
+# lane stops at its first failure; the other lanes finish. Exit status 0 only
+# when every scenario passed.
+set -uo pipefail
+
+logs=${MOLECULE_LOGS:-.cache/molecule-logs}
+mkdir -p "$logs"
+rm -f "$logs"/*.log "$logs"/*.status
+
+lane() {
+  local number=$1 scenario started seconds rc verdict
+  shift
+  for scenario in "$@"; do
+    started=$(date +%s)
+    echo "=== molecule test -s $scenario (lane $number) started at $(date -u +%H:%M:%S)"
+    molecule test -s "$scenario" >"$logs/$scenario.log" 2>&1
+    rc=$?
+    seconds=$(($(date +%s) - started))
+    verdict=$([ "$rc" -eq 0 ] && echo passed || echo "FAILED (exit $rc)")
+    printf '%s %s in %dm%02ds\n' "$scenario" "$verdict" $((seconds / 60)) $((seconds % 60)) >"$logs/$scenario.status"
+    {
+      flock 9
+      echo "=== molecule test -s $scenario: its output"
+      cat "$logs/$scenario.log"
+      echo "=== molecule test -s $scenario: $(cat "$logs/$scenario.status")"
+    } 9>"$logs/.print.lock"
+    [ "$rc" -eq 0 ] || return "$rc"
+  done
+}
+
+lanes=()
+for arg in "$@"; do
+  [ -n "${arg// /}" ] && lanes+=("$arg")
+done
+[ "${#lanes[@]}" -gt 0 ] || { echo "lanes.sh: no scenario to run" >&2; exit 2; }
+
+pids=()
+for i in "${!lanes[@]}"; do
+  # shellcheck disable=SC2086 # a lane is a space-separated list of names
+  if [ "$i" -eq 0 ]; then
+    lane 1 ${lanes[$i]} &
+  else
+    (
+      renice -n 10 -p "$BASHPID" >/dev/null
+      export LAB_CPU_SHARES=${LAB_CPU_SHARES:-256}
+      lane $((i + 1)) ${lanes[$i]}
+    ) &
+  fi
+  pids+=($!)
+done
+
+failed=0
+for pid in "${pids[@]}"; do
+  wait "$pid" || failed=1
+done
+
+echo "=== molecule scenarios:"
+for arg in "${lanes[@]}"; do
+  for scenario in $arg; do
+    if [ -f "$logs/$scenario.status" ]; then
+      echo "  $(cat "$logs/$scenario.status")"
+    else
+      echo "  $scenario not run (an earlier scenario in its lane failed)"
+    fi
+  done
+done
+exit "$failed"
