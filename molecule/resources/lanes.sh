@@ -6,9 +6,10 @@
 #
 # The first lane that has a scenario runs at normal priority. Every later lane
 # is niced and its lab hosts get a lower CPU weight (LAB_CPU_SHARES, podman
-# --cpu-shares), so the first lane (the long one) keeps about the pace it has
-# alone and the others take the CPU it leaves idle (it spends much of its time
-# waiting on health gates, drains and load).
+# --cpu-shares), so the first lane (the long one) keeps most of its pace (cluster:
+# 57 min beside the others, 49 alone) and the others take the CPU it leaves
+# idle while it waits on health gates, drains and load. The CPU is then busy
+# nearly all the time: more lanes would not go faster on 2 cores.
 #
 # Each scenario's whole output goes to $MOLECULE_LOGS/NAME.log and is printed
 # in one block when the scenario ends, never interleaved with another's. A
