@@ -4,6 +4,10 @@
 loadgen.py URL --rate 50 --duration 300 --out record.jsonl [--cafile root.pem]
            [--resolve HOST:ADDRESS] [--stop-file PATH] [--post TAG]
 
+The URL's host name is resolved once, at start (or given by --resolve): the
+record measures the service, not the lab's DNS, which restarts whenever another
+lab's network comes or goes on this machine.
+
 Open loop: request i is due at start + i/rate and leaves on a thread of its own
 at that moment, whether or not earlier ones have answered, each on a new
 connection, until --duration seconds have passed or --stop-file exists.
@@ -53,9 +57,8 @@ def one(
         body = json.dumps({"title": title})
     try:
         conn = http.client.HTTPSConnection(url.hostname, url.port or 443, timeout=timeout, context=context)
-        if address:
-            # Connect to the given address, verify the certificate for the URL's host name.
-            conn._create_connection = lambda *_a, **_k: socket.create_connection((address, url.port or 443), timeout)
+        # Connect to the resolved address, verify the certificate for the URL's host name.
+        conn._create_connection = lambda *_a, **_k: socket.create_connection((address, url.port or 443), timeout)
         try:
             conn.request("POST" if title else "GET", url.path or "/", body=body, headers=headers)
             response = conn.getresponse()
@@ -89,7 +92,10 @@ def main() -> int:
     duration = min(args.duration, MAX_DURATION)
     url = urllib.parse.urlsplit(args.url)
     context = ssl.create_default_context(cafile=args.cafile)
-    address = args.resolve.split(":", 1)[1] if args.resolve else ""
+    if args.resolve:
+        address = args.resolve.split(":", 1)[1]
+    else:
+        address = socket.getaddrinfo(url.hostname, url.port or 443, type=socket.SOCK_STREAM)[0][4][0]
     threading.stack_size(512 * 1024)
 
     lock = threading.Lock()
