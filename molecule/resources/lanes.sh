@@ -13,8 +13,8 @@
 #
 # Each scenario's whole output goes to $MOLECULE_LOGS/NAME.log and is printed
 # in one block when the scenario ends, never interleaved with another's. A
-# lane stops at its first failure; the other lanes finish. Exit status 0 only
-# when every scenario passed.
+# lane goes on after a failure, so one run shows every scenario's verdict.
+# Exit status 0 only when every scenario passed.
 set -uo pipefail
 
 logs=${MOLECULE_LOGS:-.cache/molecule-logs}
@@ -22,7 +22,7 @@ mkdir -p "$logs"
 rm -f "$logs"/*.log "$logs"/*.status
 
 lane() {
-  local number=$1 scenario started seconds rc verdict
+  local number=$1 scenario started seconds rc verdict failed=0
   shift
   for scenario in "$@"; do
     started=$(date +%s)
@@ -38,8 +38,9 @@ lane() {
       cat "$logs/$scenario.log"
       echo "=== molecule test -s $scenario: $(cat "$logs/$scenario.status")"
     } 9>"$logs/.print.lock"
-    [ "$rc" -eq 0 ] || return "$rc"
+    [ "$rc" -eq 0 ] || failed=1
   done
+  return "$failed"
 }
 
 lanes=()
@@ -74,7 +75,7 @@ for arg in "${lanes[@]}"; do
     if [ -f "$logs/$scenario.status" ]; then
       echo "  $(cat "$logs/$scenario.status")"
     else
-      echo "  $scenario not run (an earlier scenario in its lane failed)"
+      echo "  $scenario did not finish"
     fi
   done
 done

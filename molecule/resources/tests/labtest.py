@@ -278,17 +278,20 @@ def epoch(stamp: str) -> float:
     return datetime.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S.%f").timestamp()
 
 
-def assert_load_covers(load: LoadRecord, started: float, ended: float, max_gap_intervals: int = 25) -> None:
+def assert_load_covers(load: LoadRecord, started: float, ended: float, max_gap_s: float = 1.0) -> None:
     """The load ran through the whole run and lost nothing.
 
     - it stopped because it was told to, not at its duration or by an error;
     - every request sent was recorded;
     - a request was due before the run started and another after it ended;
-    - no two consecutive requests left more than `max_gap_intervals` intervals apart
-      (0.5 s at 50/s): a stalled generator would hide an outage from the record,
-      since it catches up at once. Usually 4 intervals at most on the 2-core
-      machine; 13.5 (0.27 s) seen once, in the cluster's fleet mid-upgrade, as
-      an SSH cut ran. Any restart or drain it must see lasts seconds.
+    - no two consecutive requests left more than `max_gap_s` apart: a stalled
+      generator would hide an outage from the record, since it catches up at
+      once. Any restart, drain or outage the tests must see lasts seconds; a
+      gap of 1 s (50 intervals at 50/s) still shows each. Seen on the 2-core
+      machine: 4 intervals at most as a rule; 0.27 s once, as the cluster's SSH
+      cut ran; 0.56 s once in CI, as the cluster's crash phase built its wheels
+      beside the other lanes (before the load clients' CPU weight was raised,
+      see lab/create.yml).
     """
     summary = load.summary
     assert summary["stopped"] == "stop-file", f"the load stopped by itself: {summary}"
@@ -299,6 +302,7 @@ def assert_load_covers(load: LoadRecord, started: float, ended: float, max_gap_i
     sent = sorted(r["t"] + r["lag_ms"] / 1000 for r in load.answers)
     gaps = [(b - a, a) for a, b in itertools.pairwise(sent)]
     worst, at = max(gaps)
-    assert worst <= max_gap_intervals / summary["rate"], (
+    assert worst <= max_gap_s, (
         f"no request left for {worst:.2f} s from {at - started:+.1f} s after the run's start"
+        f" (the generator's largest lag: {summary['max_lag_ms']} ms)"
     )
