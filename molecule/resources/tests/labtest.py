@@ -9,6 +9,7 @@
   test, its record, and the one assertion that it really covered a run (spans it,
   nothing lost, no stall).
 - `psql(host, sql)`: a query as PostgreSQL's superuser on the database host, rows as lists.
+- `unit_exposure(host, unit)`: systemd-analyze security's overall exposure of a unit.
 - `APP`, `BASE`, `SOCKET`: the app's paths on an app host.
 """
 
@@ -56,6 +57,15 @@ def psql(host: testinfra.host.Host, sql: str, database: str = APP) -> list[list[
         result = host.run(f"psql -d {database} -AtX -F '|' -v ON_ERROR_STOP=1 -c {shlex.quote(sql)}")
     assert result.rc == 0, f"psql failed ({result.rc}): {result.stderr}"
     return [line.split("|") for line in result.stdout.splitlines()]
+
+
+def unit_exposure(host: testinfra.host.Host, unit: str) -> float:
+    """The overall exposure (0 safe to 10 unsafe) that `systemd-analyze security` gives a unit."""
+    with host.sudo():
+        verdict = host.run(f"systemd-analyze security {unit} --no-pager").stdout.splitlines()[-1]
+    match = re.search(r"exposure level for \S+: ([0-9.]+)", verdict)
+    assert match, verdict
+    return float(match.group(1))
 
 
 @dataclasses.dataclass
