@@ -63,7 +63,31 @@ CASES = [
     ({"app_keep_releases": 1}, r"^app_keep_releases \(1\) must be 2 or more\.$"),
     ({"app_source_type": "svn"}, r"^value of app_source_type must be one of: path, git, wheel, got: svn$"),
     ({"app_source_path": "/nonexistent"}, r"^app_source_path \(/nonexistent\) must be a folder on the controller"),
-    ({"app_source_type": "git"}, r"^app_source_type is git: set app_source_git_repo and app_source_git_ref\.$"),
+    ({"app_source_type": "git"}, r"^app_source_git_repo \(\) must be an https://, ssh:// or file:// URL"),
+    (
+        {"app_source_type": "git", "app_source_git_repo": "--upload-pack=touch /tmp/owned"},
+        r"^app_source_git_repo \(--upload-pack=touch /tmp/owned\) must be an https://, ssh:// or file:// URL",
+    ),
+    (
+        {
+            "app_source_type": "git",
+            "app_source_git_repo": "https://git.lab.test/app.git",
+            "app_source_git_ref": "--output=/x",
+        },
+        r"^app_source_git_ref \(--output=/x\) must be a branch, tag or commit name as git check-ref-format allows",
+    ),
+    (
+        {
+            "app_source_type": "git",
+            "app_source_git_repo": "https://git.lab.test/app.git",
+            "app_source_git_ref": "v1..2",
+        },
+        r"^app_source_git_ref \(v1\.\.2\) must be a branch, tag or commit name",
+    ),
+    (
+        {"app_static_package_dir": "/etc"},
+        r"^app_static_package_dir \(/etc\) must be empty, or a folder inside an installed",
+    ),
     (
         {"app_source_type": "wheel", "app_source_wheel": "/etc/hostname"},
         r"^app_source_wheel \(/etc/hostname\) must be a \.whl file on the controller\.$",
@@ -115,6 +139,19 @@ CASES = [
         r"^nginx_server_names \(\['Not A Name!'\]\) must list one or more lower-case DNS names\.$",
     ),
     ({"nginx_rate_limit": "lots"}, r"^nginx_rate_limit \(lots\) must be N r/s or N r/m"),
+    (
+        {"nginx_client_max_body_size": "ten megs"},
+        r"^nginx_client_max_body_size \(ten megs\) must be an Nginx size such as 10m",
+    ),
+    ({"nginx_proxy_read_timeout": "forever"}, r"^nginx_proxy_read_timeout \(forever\) must be an Nginx time"),
+    ({"nginx_static_url": "static"}, r"^nginx_static_url \(static\) must be a URL path that starts and ends with /"),
+    ({"nginx_tls_certificate_name": "../site"}, r"^nginx_tls_certificate_name \(\.\./site\) must be letters, digits"),
+    ({"nginx_worker_connections": 8}, r"^nginx_worker_connections \(8\) must be 64 or more\.$"),
+    (
+        {"nginx_acme_webroot": "relative/dir"},
+        r"^nginx_acme_webroot \(relative/dir\) must be an absolute path other than /",
+    ),
+    ({"nginx_upstream_keepalive": -1}, r"^nginx_upstream_keepalive \(-1\) must be 0 \(off\) or more connections\.$"),
     ({"certbot_email": "not-an-email"}, r"^certbot_email \(not-an-email\) must be an e-mail address\.$"),
     (
         {"certbot_acme_directory": "http://insecure.example/dir"},

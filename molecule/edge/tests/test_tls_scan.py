@@ -1,6 +1,9 @@
 """A real TLS scanner (sslyze, from the controller) against the web host: no
-protocol below TLS 1.2, and no weak cipher in what it accepts."""
+protocol below TLS 1.2, no weak cipher in what it accepts, and sslyze's own
+check against Mozilla's "intermediate" configuration passes, with the lab's
+ACME root as the trust store (a public CA's root on a real server)."""
 
+import datetime
 import json
 import subprocess
 import sys
@@ -18,18 +21,49 @@ WEAK = ["_CBC_", "TLS_RSA_", "3DES", "RC4", "DES", "NULL", "EXPORT", "anon", "MD
 
 
 @pytest.fixture(scope="module")
-def scan() -> dict:
+def scanned(host, pebble_root, tmp_path_factory) -> tuple[dict, subprocess.CompletedProcess]:
+    """One scan: the JSON report, and the run whose output holds the compliance check."""
+    folder = tmp_path_factory.mktemp("sslyze")
+    (folder / "root.pem").write_text(host.file(pebble_root).content_string)
     address = lab_host("web1").interface.default().addresses[0]
     result = subprocess.run(
-        [sys.executable, "-m", "sslyze", "--json_out=-", f"{SITE}:443{{{address}}}"],
+        [
+            sys.executable,
+            "-m",
+            "sslyze",
+            f"--json_out={folder / 'scan.json'}",
+            "--mozilla_config=intermediate",
+            f"--certinfo_ca_file={folder / 'root.pem'}",
+            f"{SITE}:443{{{address}}}",
+        ],
         capture_output=True,
         text=True,
         timeout=300,
     )
-    report = json.loads(result.stdout)
+    report = json.loads((folder / "scan.json").read_text())
     (server,) = report["server_scan_results"]
     assert server["scan_status"] == "COMPLETED", server
-    return server["scan_result"]
+    return server["scan_result"], result
+
+
+@pytest.fixture(scope="module")
+def scan(scanned) -> dict:
+    return scanned[0]
+
+
+def test_mozilla_intermediate_by_sslyzes_own_check(scanned):
+    result = scanned[1]
+    assert "OK - Compliant." in result.stdout, result.stdout[-3000:]
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_the_certificate_lives_90_days_at_most(scan):
+    (deployment,) = scan["certificate_info"]["result"]["certificate_deployments"]
+    leaf = deployment["received_certificate_chain"][0]
+    lifespan = datetime.datetime.fromisoformat(leaf["not_valid_after"]) - datetime.datetime.fromisoformat(
+        leaf["not_valid_before"]
+    )
+    assert lifespan <= datetime.timedelta(days=90), lifespan
 
 
 def accepted(scan: dict, protocol: str) -> list[str]:

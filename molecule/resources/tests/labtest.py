@@ -9,6 +9,9 @@
   test, its record, and the one assertion that it really covered a run (spans it,
   nothing lost, no stall).
 - `psql(host, sql)`: a query as PostgreSQL's superuser on the database host, rows as lists.
+- `unit_exposure(host, unit)`: systemd-analyze security's overall exposure of a unit.
+- `answering_ports(client, target, ports)`: an nmap scan's ports that answer (open or
+  closed), asserting that every other port scanned is filtered.
 - `APP`, `BASE`, `SOCKET`: the app's paths on an app host.
 """
 
@@ -56,6 +59,31 @@ def psql(host: testinfra.host.Host, sql: str, database: str = APP) -> list[list[
         result = host.run(f"psql -d {database} -AtX -F '|' -v ON_ERROR_STOP=1 -c {shlex.quote(sql)}")
     assert result.rc == 0, f"psql failed ({result.rc}): {result.stderr}"
     return [line.split("|") for line in result.stdout.splitlines()]
+
+
+def unit_exposure(host: testinfra.host.Host, unit: str) -> float:
+    """The overall exposure (0 safe to 10 unsafe) that `systemd-analyze security` gives a unit."""
+    with host.sudo():
+        verdict = host.run(f"systemd-analyze security {unit} --no-pager").stdout.splitlines()[-1]
+    match = re.search(r"exposure level for \S+: ([0-9.]+)", verdict)
+    assert match, verdict
+    return float(match.group(1))
+
+
+def answering_ports(client: testinfra.host.Host, target: str, ports: str = "-") -> dict[str, str]:
+    """Scan `ports` of `target` from `client`: {port: state} of those that answer.
+
+    Every port not listed must be filtered (dropped): nmap's "Not shown" line
+    may name no other state. A closed port (one that answers with a reset) is
+    listed, so a test that expects only open ports sees it.
+    """
+    # The firewall drops, so a fast rate with one retry.
+    scan = client.run(f"nmap -Pn -p {ports} --min-rate 3000 --max-retries 1 {target}")
+    assert scan.rc == 0, scan.stderr
+    hidden = re.findall(r"(\d+) (\w+) tcp ports", next(iter(re.findall(r"^Not shown: (.*)$", scan.stdout, re.M)), ""))
+    assert {state for _, state in hidden} <= {"filtered"}, scan.stdout
+    listed = dict(re.findall(r"^(\d+)/tcp\s+(\S+)\s", scan.stdout, re.M))
+    return {port: state for port, state in listed.items() if state != "filtered"}
 
 
 @dataclasses.dataclass

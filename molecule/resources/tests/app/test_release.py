@@ -70,6 +70,14 @@ def test_the_build_was_made_for_this_hosts_platform(host, current_release):
     assert all(tag.startswith(f"cp{python.replace('.', '')}-") for tag in tags), tags
 
 
+def test_no_compiler_is_left_on_a_serving_app_host(host):
+    # python3-pip recommends build-essential and python3-dev; the python role
+    # installs without recommends, so a compiler comes only with python_build_tools.
+    for package in ("build-essential", "gcc", "python3-dev"):
+        assert not host.package(package).is_installed, package
+    assert host.run("command -v cc gcc").rc != 0
+
+
 def test_environment_file_holds_a_strong_secret_key(host, current_release):
     with host.sudo():
         lines = host.file(f"{current_release}/app.env").content_string.splitlines()
