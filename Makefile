@@ -89,8 +89,8 @@ lint: setup ## yamllint, ansible-lint (production profile), syntax checks, ruff
 	@for inv in inventory/*/; do \
 	  $(BIN)/ansible-playbook --syntax-check -i "$$inv" $(PLAYBOOKS) >/dev/null || { echo "syntax check failed with $$inv"; exit 1; }; \
 	done; echo "syntax check: $(words $(PLAYBOOKS)) playbooks against $(words $(wildcard inventory/*/)) inventories"
-	$(BIN)/ruff check app molecule playbooks bench
-	$(BIN)/ruff format --check app molecule playbooks bench
+	$(BIN)/ruff check app molecule playbooks bench plugins
+	$(BIN)/ruff format --check app molecule playbooks bench plugins
 
 wheel: venv ## Build the app's wheel into dist/ (the artifact CI promotes from staging to production)
 	rm -rf dist && $(BIN)/python -m build --wheel --outdir dist app
