@@ -148,6 +148,14 @@ CASES = [
     ({"nginx_tls_certificate_name": "../site"}, r"^nginx_tls_certificate_name \(\.\./site\) must be letters, digits"),
     ({"nginx_worker_connections": 8}, r"^nginx_worker_connections \(8\) must be 64 or more\.$"),
     (
+        {"nginx_maintenance_pass_addresses": ["the office"]},
+        r"^nginx_maintenance_pass_addresses \(the office\) must be IP addresses or networks",
+    ),
+    (
+        {"nginx_maintenance_page": "/no/such/page.html"},
+        r"^nginx_maintenance_page \(/no/such/page\.html\) must be an HTML file",
+    ),
+    (
         {"nginx_acme_webroot": "relative/dir"},
         r"^nginx_acme_webroot \(relative/dir\) must be an absolute path other than /",
     ),

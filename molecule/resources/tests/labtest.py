@@ -3,6 +3,7 @@
 - `lab_host(name)`: a lab host, reached like every test host (Ansible's inventory, SSH).
 - `run_playbook(...)`: a real ansible-playbook run from the controller, with its recap parsed.
 - `failure_messages(output)`: the message of each task that reported a failure.
+- `printed(output, key)`: what each host's debug task printed under `key` (msg or a var).
 - `Marker`: what changed on a host since a moment, by inode change time over every
   path a playbook can write (content, mode, owner and ACL changes alike).
 - `Load`, `LoadRecord` and `assert_load_covers(...)`: the load generator run from a
@@ -144,6 +145,16 @@ def failure_messages(output: str) -> list[str]:
         if found and "msg" in (result := json.loads(found[1])):
             messages.append(str(result["msg"]))
     return messages
+
+
+def printed(output: str, key: str) -> dict[str, list]:
+    """{host: [value, ...]}: each `ok: [host] => {"key": value}` that a debug task printed, in order."""
+    found: dict[str, list] = {}
+    for match in re.finditer(r"^ok: \[([^\]]+)\] => (\{\n.*?\n\})$", output, re.M | re.S):
+        result = json.loads(match[2])
+        if key in result:
+            found.setdefault(match[1], []).append(result[key])
+    return found
 
 
 # What changes under any SSH login with sudo, whatever the playbook does; everything

@@ -1,0 +1,1 @@
+../../resources/tests/app/test_operations.py
