@@ -174,6 +174,8 @@ LOGIN_SUBTREES = [
     "/run/sshd",
     "/run/credentials",
     "/home/admin/.ansible",
+    # Mitogen's temp folder for tasks that become root (the admin's, above, otherwise).
+    "/root/.ansible",
 ]
 # What the data tier's servers write by themselves while they run: PostgreSQL's
 # data and WAL (and pgBackRest's archive of it), Redis's snapshots, their logs.
