@@ -89,7 +89,7 @@ def test_no_request_failed_outside_the_window_and_nginx_was_not_reloaded(window)
 def test_a_state_other_than_on_or_off_is_refused(web):
     run = run_playbook(f"{OPERATE}/maintenance.yml", extra={"state": "maybe"})
     assert run.rc != 0
-    messages = failure_messages(run.stdout)
+    messages = failure_messages(run.output)
     assert messages and messages[0].startswith("state (maybe) must be on or off"), run.tail()
     with web.sudo():
         assert not web.file("/etc/nginx/maintenance/flaskapp").exists

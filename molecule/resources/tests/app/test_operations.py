@@ -65,7 +65,6 @@ def test_run_runs_the_command_once_on_the_first_app_server(probe):
     ran = printed(probe.stdout, "msg")
     outputs = {h for h, values in ran.items() for v in values if isinstance(v, list) and "user=" in " ".join(v)}
     assert outputs == set(APP_HOSTS[:1]), ran
-    assert f"cmd ({PROBE}) exited with status 0 on {APP_HOSTS[0]}." in probe.stdout
 
 
 def test_run_uses_the_current_release_its_venv_and_environment(first, probe):
@@ -103,7 +102,7 @@ def test_run_fails_with_the_commands_exit_status_and_shows_its_output():
     failing = "echo about to fail >&2; exit 3"
     run = run_playbook(f"{OPERATE}/run.yml", extra={"cmd": failing})
     assert run.rc != 0
-    messages = failure_messages(run.stdout)
+    messages = failure_messages(run.output)
     assert f"cmd ({failing}) exited with status 3 on {APP_HOSTS[0]}; its output is above." in messages, run.tail()
     assert "about to fail" in run.stdout
 
@@ -111,8 +110,9 @@ def test_run_fails_with_the_commands_exit_status_and_shows_its_output():
 def test_run_everywhere_runs_on_every_app_server():
     run = run_playbook(f"{OPERATE}/run.yml", extra={"cmd": "hostname", "everywhere": True})
     assert run.rc == 0, run.tail()
+    ran = printed(run.stdout, "msg")
     for name in APP_HOSTS:
-        assert f"cmd (hostname) exited with status 0 on {name}." in run.stdout
+        assert any(isinstance(v, list) and v for v in ran.get(name, [])), ran
 
 
 def test_run_without_cmd_is_refused_before_anything_runs(first):
@@ -120,7 +120,7 @@ def test_run_without_cmd_is_refused_before_anything_runs(first):
         run = run_playbook(f"{OPERATE}/run.yml")
         assert changed() == []
     assert run.rc != 0
-    messages = failure_messages(run.stdout)
+    messages = failure_messages(run.output)
     assert messages and messages[0].startswith("cmd (gunicorn_run_command) is empty"), run.tail()
 
 
@@ -136,7 +136,7 @@ def test_logs_find_a_line_the_app_wrote(host, get):
 def test_logs_refuse_a_bad_since():
     run = run_playbook(f"{OPERATE}/logs.yml", extra={"since": "yesterday"})
     assert run.rc != 0
-    assert any(m.startswith("since (gunicorn_logs_since: yesterday) must be") for m in failure_messages(run.stdout))
+    assert any(m.startswith("since (gunicorn_logs_since: yesterday) must be") for m in failure_messages(run.output))
 
 
 def test_status_shows_the_release_and_process_and_changes_nothing(host):
