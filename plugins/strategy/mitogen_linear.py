@@ -21,6 +21,13 @@ except ImportError as error:
     Display().warning(f"strategy mitogen_linear: Mitogen is not importable ({error}); running linear")
     StrategyModule = strategy_loader.get("linear", class_only=True)
 else:
+    import ansible_mitogen.affinity
+
+    # No CPU pinning. Mitogen pins the controller's processes to CPUs, and
+    # whatever they start inherits the mask: lab hosts that podman started
+    # from a pinned process saw one CPU of two (nproc 1, so gunicorn's worker
+    # count and the test that checks it disagreed).
+    ansible_mitogen.affinity.policy = ansible_mitogen.affinity.Policy()
 
     class StrategyModule(ansible_mitogen.strategy.StrategyMixin, strategy_loader.get("linear", class_only=True)):
         """Linear, with Mitogen's connection and module runner."""
