@@ -117,6 +117,34 @@ CASES = [
         {"app_release_files": [{"name": "../escape", "content": "x"}]},
         r"^app_release_files \(\.\./escape\) must name files in the release: letters, digits",
     ),
+    (
+        {"app_shared_links": [{"path": "data", "shared": "../../etc"}]},
+        r"^app_shared_links shared \(\.\./\.\./etc\) must be a path inside shared/, relative",
+    ),
+    (
+        {"app_shared_links": [{"path": "/etc/app", "shared": "data"}]},
+        r"^app_shared_links / app_config_files path \(/etc/app\) must be relative to the release",
+    ),
+    (
+        {"app_shared_links": [{"path": "static", "shared": "data"}]},
+        r"^app_shared_links / app_config_files path \(static\) may not be, or be inside, the release's own",
+    ),
+    (
+        {"app_config_files": [{"name": "config.py", "path": "venv/var/app-instance/config.py"}]},
+        r"^app_config_files \(config\.py\) must each have content or a template, one of the two\.$",
+    ),
+    (
+        {"app_config_files": [{"name": "config.py", "template": "config.py.j2"}]},
+        r"^app_config_files template \(config\.py\.j2\) must be an absolute path to a file on the controller",
+    ),
+    (
+        {"app_hooks_before_switch": [{"name": "seed", "command": " "}]},
+        r"^app_hooks_before_switch / app_hooks_after_switch \(seed\) must each have a name and a command",
+    ),
+    (
+        {"app_static_source_dir": "static"},
+        r"^app_static_source_dir \(static\) and app_static_package_dir \(flaskapp/static\) name two static folders",
+    ),
     ({"gunicorn_workers": 0}, r"^gunicorn_workers \(0\) must be 1 or more\.$"),
     (
         {"gunicorn_worker_class": "eventlet"},
