@@ -167,4 +167,8 @@ def test_status_yml_shows_each_app_on_its_release(story, app):
     assert run.rc == 0, run.tail()
     status = printed(run.stdout, "gunicorn_status")["web1"][0]
     assert status["release"] == story["after"][app], status
+    assert status["version"] == "1.0.1", status
     assert status["state"] == "active/running", status
+    tables = [v for values in printed(run.stdout, "msg").values() for v in values if isinstance(v, list)]
+    rows = [row.split() for table in tables if table and table[0].startswith("host ") for row in table[1:]]
+    assert ["web1", story["after"][app], "1.0.1", "active/running", "ok", "web1:serving", "-"] in rows, rows

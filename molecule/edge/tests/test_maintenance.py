@@ -73,6 +73,8 @@ def test_status_shows_the_maintenance(window):
     assert status["maintenance"] is True
     assert status["since"], status
     assert status["servers"] == ["127.0.0.1:8000"] and status["down"] == [], status
+    # Pebble's certificate, as openssl prints its end date.
+    assert re.match(r"^\w{3} +\d+ \d\d:\d\d:\d\d \d{4} GMT$", status["certificate_expires"]), status
 
 
 def test_no_request_failed_outside_the_window_and_nginx_was_not_reloaded(window):

@@ -152,6 +152,13 @@ def test_status_shows_the_release_and_process_and_changes_nothing(host):
         else:
             pid = int(host.check_output(f"supervisorctl pid {APP}"))
             assert status["state"] == "RUNNING"
-    assert status["release"] == host.file(f"{BASE}/current").linked_to.rsplit("/", 1)[1]
+    release = host.file(f"{BASE}/current").linked_to.rsplit("/", 1)[1]
+    assert status["release"] == release
     assert status["pid"] == pid
     assert status["workers"] >= 1
+    # The table: this host's row, with its release, version and a passing health probe.
+    tables = [v for values in printed(run.stdout, "msg").values() for v in values if isinstance(v, list)]
+    rows = [row.split() for table in tables if table and table[0].startswith("host ") for row in table[1:]]
+    row = next(row for row in rows if row[0] == name_of(host))
+    assert row[1:3] == [release, status["version"]] and status["version"], row
+    assert row[4] == "ok", row
