@@ -8,7 +8,8 @@
   path a playbook can write (content, mode, owner and ACL changes alike).
 - `Load`, `LoadRecord` and `assert_load_covers(...)`: the load generator run from a
   test, its record, and the one assertion that it really covered a run (spans it,
-  nothing lost, no stall).
+  nothing lost, no stall); `assert_maintenance_window(...)`: a load through
+  maintenance on and off failed no request outside the window.
 - `psql(host, sql)`: a query as PostgreSQL's superuser on the database host, rows as lists.
 - `unit_exposure(host, unit)`: systemd-analyze security's overall exposure of a unit.
 - `answering_ports(client, target, ports)`: an nmap scan's ports that answer (open or
@@ -347,3 +348,15 @@ def assert_load_covers(load: LoadRecord, started: float, ended: float, max_gap_s
         f"no request left for {worst:.2f} s from {at - started:+.1f} s after the run's start"
         f" (the generator's largest lag: {summary['max_lag_ms']} ms)"
     )
+
+
+def assert_maintenance_window(load: Load, on: float, off: float, least: int = 20) -> None:
+    """A load through maintenance on (at `on`) and off (at `off`): it covered the whole
+    block, every answer was 200 or the maintenance 503, at least `least` 503s came, and
+    all of them between on and off: no request failed outside the window."""
+    record = load.record
+    assert_load_covers(record, load.started, load.ended)
+    assert {r["status"] for r in record.answers} <= {200, 503}, {r["status"] for r in record.answers}
+    maintenance = [r for r in record.answers if r["status"] == 503]
+    assert len(maintenance) >= least, f"{len(maintenance)} maintenance answers, {least} or more expected"
+    assert all(on <= r["t"] <= off for r in maintenance)
