@@ -16,9 +16,10 @@ export ANSIBLE_FORCE_COLOR ?= $(if $(CI),0,1)
 
 # Debian packages for the controller and the lab (see shared ENVIRONMENT notes):
 # podman with runc (crun fails on hybrid cgroups), netavark and aardvark-dns for
-# lab networks (netavark needs iptables), mmdebstrap for the base image.
+# lab networks (netavark needs iptables), mmdebstrap for the base image, lynis
+# for the hardening audit (the tests copy it to each lab host and run it there).
 APT_PACKAGES := podman runc netavark aardvark-dns iptables mmdebstrap \
-	openssh-client python3-venv git curl ca-certificates apt-cacher-ng
+	openssh-client python3-venv git curl ca-certificates apt-cacher-ng lynis
 
 # The lab's package cache (apt-cacher-ng, a project instance on its own port):
 # every lab host downloads Debian packages through it, so each is fetched once

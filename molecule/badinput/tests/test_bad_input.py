@@ -53,6 +53,13 @@ CASES = [
         {"common_ssh_max_auth_tries": "many"},
         r"^argument 'common_ssh_max_auth_tries' is of type str and we were unable to convert to int: \"'many'\"",
     ),
+    ({"common_ssh_max_sessions": 1}, r"^common_ssh_max_sessions \(1\) must be at least 2"),
+    ({"hardening_umask": "0999"}, r"^hardening_umask \(0999\) must be three octal digits"),
+    (
+        {"hardening_pass_min_days": 400},
+        r"^hardening_pass_min_days \(400\) must be between 0 and hardening_pass_max_days \(365\)\.$",
+    ),
+    ({"hardening_blacklisted_modules": ["usb storage"]}, r"^hardening_blacklisted_modules: 'usb storage' is not"),
     (
         {"firewall_ssh_port": 2222},
         r"^firewall_ssh_port is 2222: that would lock it out, Ansible connects on port 22\.$",

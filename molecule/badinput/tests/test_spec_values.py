@@ -28,7 +28,7 @@ testinfra_hosts = ["app1"]
 
 # The roles whose inputs site.yml's preflight checks on app1 (groups app and
 # lb), and the data tier's, checked once app1 is in the db and cache groups too.
-ROLES = ["rollout", "common", "firewall", "python", "app", "gunicorn", "nginx", "certbot"]
+ROLES = ["rollout", "common", "hardening", "firewall", "python", "app", "gunicorn", "nginx", "certbot"]
 DATA_ROLES = ["postgresql", "pgbackrest", "redis"]
 DATA_GROUPS = "db:\n  hosts:\n    app1:\ncache:\n  hosts:\n    app1:\n"
 # The data tier's passwords (a real inventory has them in vault); never printed.

@@ -37,7 +37,13 @@ def test_app_user_cannot_get_a_shell(host):
         ("permitrootlogin", "no"),
         ("pubkeyauthentication", "yes"),
         ("x11forwarding", "no"),
-        ("maxauthtries", "4"),
+        ("maxauthtries", "3"),
+        ("maxsessions", "4"),
+        ("allowtcpforwarding", "no"),
+        ("allowagentforwarding", "no"),
+        ("tcpkeepalive", "no"),
+        ("loglevel", "VERBOSE"),
+        ("compression", "no"),
     ],
 )
 def test_sshd_effective_setting(host, option, value):

@@ -12,6 +12,7 @@
   maintenance on and off failed no request outside the window.
 - `psql(host, sql)`: a query as PostgreSQL's superuser on the database host, rows as lists.
 - `unit_exposure(host, unit)`: systemd-analyze security's overall exposure of a unit.
+- `lynis_audit(host)`: a Lynis audit of a host (hardening index, where points were lost).
 - `answering_ports(client, target, ports)`: an nmap scan's ports that answer (open or
   closed), asserting that every other port scanned is filtered.
 - `APP`, `BASE`, `SOCKET`: the app's paths on an app host.
@@ -70,6 +71,59 @@ def unit_exposure(host: testinfra.host.Host, unit: str) -> float:
     match = re.search(r"exposure level for \S+: ([0-9.]+)", verdict)
     assert match, verdict
     return float(match.group(1))
+
+
+@dataclasses.dataclass
+class LynisAudit:
+    """What a Lynis audit of a host found: its hardening index and the tests that lost points."""
+
+    index: int
+    suggestions: list[str]
+    short_of: dict[str, int]
+
+
+def lynis_audit(host: testinfra.host.Host) -> LynisAudit:
+    """Audit `host` with the controller's Lynis (Debian's package), copied to a private folder and removed after.
+
+    The copy is root's only (Lynis refuses files others may change); the log and
+    report go into it too, so the audit leaves nothing on the host.
+    """
+    where = f"/root/lynis-audit-{uuid.uuid4().hex[:8]}"
+    with host.sudo():
+        assert host.run(f"install -d -m 0700 {where}").rc == 0
+        # Lynis looks for include/, db/, plugins/ and default.prf beside itself.
+        for source in (
+            "/usr/sbin/lynis",
+            "/usr/share/lynis/include",
+            "/usr/share/lynis/db",
+            "/etc/lynis/plugins",
+            "/etc/lynis/default.prf",
+        ):
+            copied = host.ansible(
+                "ansible.builtin.copy", f"src={source} dest={where}/ mode=preserve", check=False, become=True
+            )
+            assert not copied.get("failed"), copied
+        try:
+            run = host.run(
+                f"cd {where} && chown -R root:root . && chmod -R go-w . && ./lynis audit system --quick"
+                f" --no-colors --logfile {where}/log --report-file {where}/report.dat"
+            )
+            assert run.rc == 0, run.stdout[-2000:] + run.stderr
+            report = host.file(f"{where}/report.dat").content_string
+            log = host.file(f"{where}/log").content_string
+        finally:
+            host.run(f"rm -rf {where}")
+    index = re.search(r"^hardening_index=(\d+)$", report, re.M)
+    assert index, report[-2000:]
+    short_of: dict[str, int] = {}
+    test = "?"
+    for line in log.splitlines():
+        if found := re.search(r"Performing test ID (\S+)", line):
+            test = found[1]
+        elif found := re.search(r"partial number of hardening points \((\d+) of (\d+)\)", line):
+            short_of[test] = short_of.get(test, 0) + int(found[2]) - int(found[1])
+    suggestions = re.findall(r"^suggestion\[\]=([^|]+\|[^|]+)", report, re.M)
+    return LynisAudit(int(index[1]), suggestions, short_of)
 
 
 def answering_ports(client: testinfra.host.Host, target: str, ports: str = "-") -> dict[str, str]:
