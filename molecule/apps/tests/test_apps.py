@@ -3,7 +3,9 @@ deployed through its own inventory file alone (converge.yml: site.yml once per
 app), side by side on web1 behind its Nginx: from the outside client, each
 serves its pages over HTTPS with its own certificate, its static files come
 from Nginx, its data outlives a redeploy; run.yml runs the notes app's
-init-db, logs.yml finds a line it wrote, status.yml shows each app."""
+init-db, logs.yml finds a line it wrote, status.yml shows each app. The
+dedicated build host builds them all, hello's C module with its compiler,
+and serves nothing; web1 has no compiler."""
 
 import json
 import re
@@ -11,7 +13,7 @@ import shutil
 
 import pytest
 from conftest import APPS, OPERATE, PEBBLE_ROOT, current, play
-from labtest import EPHEMERAL, SCENARIO, printed
+from labtest import EPHEMERAL, SCENARIO, answering_ports, compilers, lab_host, printed
 
 testinfra_hosts = ["client1"]
 
@@ -91,6 +93,27 @@ def test_static_files_come_from_nginx(curl, app):
 
 def test_hello_has_no_static_location(curl):
     assert curl("-o /dev/null -w '%{http_code}' https://hello.lab.test/static/x.css") == "404"
+
+
+def test_hello_c_module_was_compiled_on_the_dedicated_build_host_alone(curl, web):
+    build = lab_host("build1")
+    assert {"gcc", "python3-dev"} <= set(compilers(build)), compilers(build)
+    assert compilers(web) == []
+    # The module web1 runs says which gcc built it: build1's.
+    version = build.check_output("gcc -dumpfullversion")
+    assert curl("https://hello.lab.test/compiled").startswith(f"compiled by gcc {version}")
+    with web.sudo():
+        modules = web.check_output("ls /srv/hello/current/venv/lib/python3*/site-packages/ | grep '^_hello\\.'")
+    assert re.fullmatch(r"_hello\.cpython-3\d+-[a-z0-9_]+-linux-gnu\.so", modules), modules
+
+
+def test_the_build_host_serves_nothing(client):
+    build = lab_host("build1")
+    # No app was installed there, and the build left no working folder.
+    with build.sudo():
+        assert build.check_output("ls /srv") == ""
+        assert build.check_output("ls -d /var/tmp/*-build 2>/dev/null || true") == ""
+    assert answering_ports(client, "build1") == {"22": "open"}
 
 
 def test_run_yml_ran_notes_init_db_as_the_app_runs(story):

@@ -118,7 +118,11 @@ CASES = [
         r"^app_secret_environment\.SECRET_KEY must be set \(from Ansible Vault\) and hold at least 32 characters;"
         r" it has 0\.$",
     ),
-    ({"app_build_host": "elsewhere"}, r"^app_build_host \(elsewhere\) must be a host of this play\.$"),
+    ({"app_build_host": "elsewhere"}, r"^app_build_host \(elsewhere\) must be a host of the inventory\.$"),
+    (
+        {"app_build_packages": ["gcc", "--force-yes"]},
+        r"^app_build_packages \(gcc, --force-yes\) must list Debian package names\.$",
+    ),
     ({"app_build_id": "bad/id"}, r"^app_build_id \(bad/id\) must be empty, or letters, digits"),
     (
         {"app_release_files": [{"name": "../escape", "content": "x"}]},

@@ -12,6 +12,7 @@
   maintenance on and off failed no request outside the window.
 - `psql(host, sql)`: a query as PostgreSQL's superuser on the database host, rows as lists.
 - `unit_exposure(host, unit)`: systemd-analyze security's overall exposure of a unit.
+- `compilers(host)`: the compiler packages (and `cc`) a host has; a serving host has none.
 - `lynis_audit(host)`: a Lynis audit of a host (hardening index, where points were lost).
 - `answering_ports(client, target, ports)`: an nmap scan's ports that answer (open or
   closed), asserting that every other port scanned is filtered.
@@ -71,6 +72,16 @@ def unit_exposure(host: testinfra.host.Host, unit: str) -> float:
     match = re.search(r"exposure level for \S+: ([0-9.]+)", verdict)
     assert match, verdict
     return float(match.group(1))
+
+
+# What compiling a Python C extension takes; a serving host has none of it.
+COMPILER_PACKAGES = ("build-essential", "gcc", "python3-dev")
+
+
+def compilers(host: testinfra.host.Host) -> list[str]:
+    """The compiler packages installed on `host`, and `cc`/`gcc` if either is on its PATH."""
+    found = [package for package in COMPILER_PACKAGES if host.package(package).is_installed]
+    return found + host.run("command -v cc gcc").stdout.split()
 
 
 @dataclasses.dataclass
