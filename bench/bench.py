@@ -352,6 +352,17 @@ access_log_format = json.dumps({"remote_addr": "%(h)s", "request_id": "%({x-requ
     "user_agent": "%(a)s", "referer": "%(f)s"})"""
 
 ROUTES = {"dynamic": "/", "static": "/static/app.css"}
+# The unit each target's app runs in on web1. The app logs a line for every
+# request it serves, and its journal must hold them all: each run counts them
+# against wrk's answers. (a)'s static files are Nginx's alone, (b) and (c)
+# are the hand-made deploy's.
+APP_UNITS = {
+    "a": "flaskapp.service",
+    "d": "bench-gunicorn-8001.service",
+    "d0": "bench-gunicorn-8002.service",
+    "ds": "bench-gunicorn-8003.service",
+}
+APP_ROUTES = {("a", "dynamic")} | {(t, r) for t in ("d", "d0", "ds") for r in ROUTES}
 
 
 def start_gunicorn_alone(port: int, overrides: str = "") -> None:
@@ -369,10 +380,18 @@ def start_gunicorn_alone(port: int, overrides: str = "") -> None:
             f"{{ sed 's|^_release = .*|{release}|' /srv/flaskapp/current/gunicorn.conf.py; "
             f"printf '%s\\n' {shlex.quote(overrides)}; }} > {config} && chgrp flaskapp {config} && chmod 0640 {config}",
         )
+    # journald's rate limit as the app's own unit has it (gunicorn_log_rate_limit_*).
+    limits = inside(
+        "web1", "systemctl show flaskapp.service -p LogRateLimitIntervalUSec -p LogRateLimitBurst"
+    ).stdout.split()
+    interval, burst = (
+        dict(line.split("=", 1) for line in limits)[k] for k in ("LogRateLimitIntervalUSec", "LogRateLimitBurst")
+    )
     inside(
         "web1",
         f"systemctl stop bench-gunicorn-{port} 2>/dev/null || true; systemctl reset-failed bench-gunicorn-{port} "
         f"2>/dev/null || true; systemd-run --unit bench-gunicorn-{port} "
+        f"-p LogRateLimitIntervalSec={interval} -p LogRateLimitBurst={burst} "
         "-p User=flaskapp -p Group=flaskapp -p EnvironmentFile=/srv/flaskapp/current/app.env "
         "-p WorkingDirectory=/srv/flaskapp/current "
         f"/srv/flaskapp/current/venv/bin/gunicorn --config {config} --bind 127.0.0.1:{port} >/dev/null; "
@@ -384,6 +403,26 @@ def start_gunicorn_alone(port: int, overrides: str = "") -> None:
 def wrk(host: str, url: str, seconds: int) -> dict:
     out = inside(host, f"wrk -t2 -c{WRK_CONNECTIONS} -d{seconds}s --latency {shlex.quote(url)}").stdout
     return wrk_parse(out)
+
+
+def request_log(unit: str, path: str, since: str) -> dict:
+    """The app's request lines for `path` in `unit`'s journal on web1 since `since` (epoch seconds), once
+    journald has written them all (the count stops growing), and the lines journald said it dropped."""
+    mark = shlex.quote('"message": "request"')
+    where = shlex.quote(f'"path": "{path}",')
+    lines, before = -1, -2
+    for _ in range(30):
+        if lines == before:
+            break
+        before = lines
+        time.sleep(1)
+        found = inside(
+            "web1", f"journalctl -u {unit} --since @{since} -o cat | grep -F {mark} | grep -c -F {where}", check=False
+        )
+        lines = int(found.stdout.strip() or 0)
+    said = inside("web1", f"journalctl -t systemd-journald --since @{since} -o cat", check=False).stdout
+    dropped = sum(int(n) for n in re.findall(rf"Suppressed (\d+) messages from {re.escape(unit)}", said))
+    return {"journal_lines": lines, "journal_suppressed": dropped}
 
 
 def bench_http(runs: int) -> None:
@@ -398,9 +437,17 @@ def bench_http(runs: int) -> None:
     for i in range(runs):
         for target, (host, base) in HTTP_TARGETS.items():
             for route, path in ROUTES.items():
+                since = inside("web1", "date +%s").stdout.strip()
                 result = wrk(host, base + path, WRK_SECONDS)
+                logged = ""
+                if (target, route) in APP_ROUTES:
+                    result |= request_log(APP_UNITS[target], path, since)
+                    logged = f", {result['journal_lines']} request lines logged"
                 samples[target][route].append(result)
-                log(f"http run {i + 1}/{runs} {target} {route}: {result['rps']:.0f} r/s p99 {result['p99_ms']:.1f} ms")
+                log(
+                    f"http run {i + 1}/{runs} {target} {route}: {result['rps']:.0f} r/s p99 {result['p99_ms']:.1f} ms, "
+                    f"{result['requests']} answers{logged}"
+                )
     inside("web1", "systemctl stop bench-gunicorn-8001 bench-gunicorn-8002 bench-gunicorn-8003")
     save(
         "http",

@@ -116,6 +116,36 @@ def http_section(h: dict, out: list[str]) -> None:
         f"| (a) / (c), dynamic | {ratio(rps('a', 'dynamic'), rps('c', 'dynamic')):.2f} x | | |",
         "",
     ]
+    request_log_section(labels, s, out)
+
+
+def request_log_section(labels: dict, s: dict, out: list[str]) -> None:
+    """Per target and route the app served: wrk's answers against the app's request lines in its unit's journal."""
+    logged = [(t, route) for t in labels for route in s.get(t, {}) if any("journal_lines" in r for r in s[t][route])]
+    if not logged:
+        out += ["The app's request log was not counted in this run.", ""]
+        return
+    out += [
+        "### The app's request log",
+        "",
+        "The app logs a line for every request it serves; after each run the journal of its unit is counted "
+        "against wrk's answers. journald's rate limit is the unit's own (`gunicorn_log_rate_limit_*`, the same "
+        "for the units of (d), (d0) and (ds)). wrk does not count the requests in flight when it stops, which "
+        "the app still logs, so a run may log a few more lines than it has answers; missing counts each run's "
+        "shortfall.",
+        "",
+        "| target | route | highest rate (answers/s) | answers | request lines | missing | dropped (journald said) |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for t, route in logged:
+        runs = [r for r in s[t][route] if "journal_lines" in r]
+        missing = sum(max(0, r["requests"] - r["journal_lines"]) for r in runs)
+        out.append(
+            f"| {labels[t].split(' ', 1)[0]} | {route} | {max(r['rps'] for r in runs):,.0f} "
+            f"| {sum(r['requests'] for r in runs):,} | {sum(r['journal_lines'] for r in runs):,} | {missing:,} "
+            f"| {sum(r['journal_suppressed'] for r in runs):,} |"
+        )
+    out.append("")
 
 
 DATA_TARGETS = {

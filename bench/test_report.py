@@ -56,3 +56,17 @@ def test_the_data_section_compares_each_pair_in_the_same_run():
     report.data_section(data, out)
     assert "| shared / one server, dynamic | 0.50 x | 2.00 x |" in out
     assert "| Redis / none, cached route (split layout) | 2.50 x | 0.50 x |" in out
+
+
+def test_the_request_log_counts_each_runs_shortfall():
+    def run(requests, lines, dropped=0):
+        return {"rps": requests / 8, "requests": requests, "journal_lines": lines, "journal_suppressed": dropped}
+
+    samples = {"a": {"dynamic": [run(1000, 1004), run(1000, 990, 10)], "static": [{"rps": 1.0, "requests": 8}]}}
+    out: list[str] = []
+    report.request_log_section({"a": report.TARGETS["a"]}, samples, out)
+    assert "| (a) | dynamic | 125 | 2,000 | 1,994 | 10 | 10 |" in out
+    assert not any("| static |" in line for line in out)
+    none: list[str] = []
+    report.request_log_section({"a": report.TARGETS["a"]}, {"a": {"dynamic": [{"requests": 1}]}}, none)
+    assert none[0] == "The app's request log was not counted in this run."
