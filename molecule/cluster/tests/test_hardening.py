@@ -36,6 +36,21 @@ def test_login_defs_sets(host, option, value):
     assert f"{option}\t{value}" in host.file("/etc/login.defs").content_string.splitlines()
 
 
+def test_root_keeps_its_umask_and_logins_get_the_hardened_one(host):
+    # Root's commands (Ansible's too) run under 022, from root's account entry,
+    # so the files they write for services stay readable; on Debian 13, whose
+    # PAM sessions run pam_umask, the admin's SSH login gets login.defs' 027
+    # (007: its group has its name). Debian 12's PAM stack has no pam_umask.
+    assert host.user("root").gecos == "root,,,,umask=0022"
+    with host.sudo():
+        assert host.check_output("sh -c umask") == "0022"
+    login = host.check_output("sh -c umask")
+    if host.system_info.release.startswith("13"):
+        assert int(login, 8) & 0o007 == 0o007, login
+    else:
+        assert login == "0022", login
+
+
 def test_an_idle_login_shell_times_out_and_dumps_no_core(host):
     shell = host.run("bash -lc 'echo $TMOUT; ulimit -c; TMOUT=0' 2>&1")
     lines = shell.stdout.splitlines()
