@@ -55,6 +55,7 @@ CASES = [
     ),
     ({"common_ssh_max_sessions": 1}, r"^common_ssh_max_sessions \(1\) must be at least 2"),
     ({"hardening_umask": "0999"}, r"^hardening_umask \(0999\) must be three octal digits"),
+    ({"hardening_root_umask": "22"}, r"^hardening_root_umask \(22\) must be empty, or three octal digits"),
     (
         {"hardening_pass_min_days": 400},
         r"^hardening_pass_min_days \(400\) must be between 0 and hardening_pass_max_days \(365\)\.$",
