@@ -41,7 +41,7 @@ def test_root_keeps_its_umask_and_logins_get_the_hardened_one(host):
     # so the files they write for services stay readable; on Debian 13, whose
     # PAM sessions run pam_umask, the admin's SSH login gets login.defs' 027
     # (007: its group has its name). Debian 12's PAM stack has no pam_umask.
-    assert host.user("root").gecos == "root,,,,umask=0022"
+    assert host.user("root").gecos == "root,,,,umask=022"
     with host.sudo():
         assert host.check_output("sh -c umask") == "0022"
     login = host.check_output("sh -c umask")
