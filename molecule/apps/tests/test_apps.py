@@ -10,6 +10,7 @@ and serves nothing; web1 has no compiler."""
 import json
 import re
 import shutil
+import uuid
 
 import pytest
 from conftest import APPS, OPERATE, PEBBLE_ROOT, current, play
@@ -38,13 +39,19 @@ READ = {
 }
 
 
-def variant(app: str, version: str) -> str:
-    """A copy of the app's fixture with its version bumped: new code, a new build."""
+def variant(app: str, version: str, fresh: bool = False) -> str:
+    """A copy of the app's fixture with its version bumped: new code, a new build.
+
+    fresh: a file of this run's own too, so the code is new even to a controller
+    that kept an earlier run's artifact of that version, and the deploy builds it.
+    """
     dest = EPHEMERAL / "variants" / f"{app}-{version}"
     shutil.rmtree(dest, ignore_errors=True)
     shutil.copytree(SCENARIO / "fixtures" / app, dest, ignore=shutil.ignore_patterns("*.egg-info", "__pycache__"))
     project = dest / "pyproject.toml"
     project.write_text(re.sub(r'(?m)^version = ".*"$', f'version = "{version}"', project.read_text()))
+    if fresh:
+        (dest / "BUILD-STAMP").write_text(f"{uuid.uuid4()}\n")
     return str(dest)
 
 
@@ -57,8 +64,13 @@ def story(web, curl):
     seen["before"] = {app: current(web, app) for app in APPS}
     # notes also gets a new title, in its config.py.
     title = {"notes": {"notes_title": "Lab notes 2"}}
+    # hello's is always built anew: on build1, with its compiler.
     seen["deploys"] = {
-        app: play("deploy.yml", app, extra={"app_source_path": variant(app, "1.0.1")} | title.get(app, {}))
+        app: play(
+            "deploy.yml",
+            app,
+            extra={"app_source_path": variant(app, "1.0.1", fresh=app == "hello")} | title.get(app, {}),
+        )
         for app in APPS
     }
     seen["after"] = {app: current(web, app) for app in APPS}
@@ -95,7 +107,14 @@ def test_hello_has_no_static_location(curl):
     assert curl("-o /dev/null -w '%{http_code}' https://hello.lab.test/static/x.css") == "404"
 
 
-def test_hello_c_module_was_compiled_on_the_dedicated_build_host_alone(curl, web):
+def test_hello_c_module_was_compiled_on_the_dedicated_build_host_alone(story, curl, web):
+    # The redeploy built hello's new code on build1, which got the compiler
+    # then (app_build_packages); web1, where it runs, has none.
+    run = story["deploys"]["hello"]
+    assert run.rc == 0, run.tail()
+    task = re.search(r"TASK \[app : Build \| Build the wheelhouse.*?(?=\nTASK \[|\Z)", run.stdout, re.S)
+    assert task, run.tail()
+    assert "changed: [web1 -> build1]" in task[0], task[0]
     build = lab_host("build1")
     assert {"gcc", "python3-dev"} <= set(compilers(build)), compilers(build)
     assert compilers(web) == []
