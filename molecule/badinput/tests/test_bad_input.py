@@ -60,7 +60,10 @@ CASES = [
         {"hardening_pass_min_days": 400},
         r"^hardening_pass_min_days \(400\) must be between 0 and hardening_pass_max_days \(365\)\.$",
     ),
-    ({"hardening_blacklisted_modules": ["usb storage"]}, r"^hardening_blacklisted_modules \(usb storage\) must be kernel module names"),
+    (
+        {"hardening_blacklisted_modules": ["usb storage"]},
+        r"^hardening_blacklisted_modules \(usb storage\) must be kernel module names",
+    ),
     (
         {"firewall_ssh_port": 2222},
         r"^firewall_ssh_port is 2222: that would lock it out, Ansible connects on port 22\.$",
