@@ -2,6 +2,8 @@
 
 import pytest
 import report
+import stats
+from sections import converge, data, http
 
 
 @pytest.mark.parametrize(
@@ -18,31 +20,31 @@ import report
     ],
 )
 def test_a_verdict_is_met_or_missed_only_outside_the_noise(runs, target, at_least, noise, expected):
-    assert report.verdict(runs, target, at_least=at_least, noise=noise) == expected
+    assert stats.verdict(runs, target, at_least=at_least, noise=noise) == expected
 
 
 def test_requests_per_second_count_only_2xx_answers():
-    assert report.two_xx_rate({"rps": 100.0, "requests": 1000, "non2xx": 250}) == 75.0
+    assert stats.two_xx_rate({"rps": 100.0, "requests": 1000, "non2xx": 250}) == 75.0
 
 
 def test_findings_about_other_runs_are_marked_stale():
-    data = {"http": {"when": "2026-12-01 10:00 UTC"}}
-    lines = report.findings(data)
+    measured = {"http": {"when": "2026-12-01 10:00 UTC"}}
+    lines = report.findings(measured)
     assert any("earlier runs than the tables above" in line for line in lines)
 
 
 def test_converge_order_is_told_from_the_figures():
-    assert report.order_text({"order": [["ours", "defaults"], ["defaults", "ours"]]}) == (
+    assert converge.order_text({"order": [["ours", "defaults"], ["defaults", "ours"]]}) == (
         "the first of each run: ours, defaults"
     )
-    assert "ours first in every run" in report.order_text({})
+    assert "ours first in every run" in converge.order_text({})
 
 
 def test_the_data_section_compares_each_pair_in_the_same_run():
     def run(rps, p99):
         return {"rps": rps, "requests": 1000, "non2xx": 0, "socket_errors": 0, "p50_ms": 1.0, "p99_ms": p99}
 
-    data = {
+    figures = {
         "runs": 2,
         "seconds": 8,
         "connections": 32,
@@ -53,7 +55,7 @@ def test_the_data_section_compares_each_pair_in_the_same_run():
         },
     }
     out: list[str] = []
-    report.data_section(data, out)
+    data.report(figures, out)
     assert "| shared / one server, dynamic | 0.50 x | 2.00 x |" in out
     assert "| Redis / none, cached route (split layout) | 2.50 x | 0.50 x |" in out
 
@@ -64,9 +66,9 @@ def test_the_request_log_counts_each_runs_shortfall():
 
     samples = {"a": {"dynamic": [run(1000, 1004), run(1000, 990, 10)], "static": [{"rps": 1.0, "requests": 8}]}}
     out: list[str] = []
-    report.request_log_section({"a": report.TARGETS["a"]}, samples, out)
+    http.request_log_table({"a": http.LABELS["a"]}, samples, out)
     assert "| (a) | dynamic | 125 | 2,000 | 1,994 | 10 | 10 |" in out
     assert not any("| static |" in line for line in out)
     none: list[str] = []
-    report.request_log_section({"a": report.TARGETS["a"]}, {"a": {"dynamic": [{"requests": 1}]}}, none)
+    http.request_log_table({"a": http.LABELS["a"]}, {"a": {"dynamic": [{"requests": 1}]}}, none)
     assert none[0] == "The app's request log was not counted in this run."

@@ -1,0 +1,261 @@
+"""The bench's lab: its hosts and inventories, Ansible runs on them, and where figures are kept.
+
+The hosts are made by the lab mechanism the Molecule scenarios use
+(molecule/resources/playbooks/lab-up.yml); a host made anew for a cold converge
+gets the same settings."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STATE = ROOT / ".lab" / "bench"
+RESULTS = ROOT / "bench" / "results"
+LAB = "bench"
+DOMAIN = "lab.test"
+SCALE_SIZES = [1, 2, 4, 8]
+ALL_SIZES = tuple(SCALE_SIZES)
+OUR_CFG = ROOT / "ansible.cfg"
+# Ansible's defaults: only where to find the project's roles and collections.
+DEFAULT_CFG = STATE / "ansible-defaults.cfg"
+CONTROL_DIR = STATE / "cp"
+# Every host the benchmarks use. web1 is our stack on one server (load
+# balancer and app server in one), hand1 the hand-made deploy, lb1 + app1..8
+# our stack split (rolling deploys, scale), cold1 the bare host that is made
+# anew for each cold converge, client1 sends load, acme1 is the ACME server.
+HOSTS = ["acme1", "client1", "web1", "hand1", "cold1", "lb1", "db1"] + [f"app{i}" for i in range(1, 9)]
+# The lab's podman settings (as the Makefile exports them), also when run by hand.
+os.environ.setdefault("CONTAINERS_CONF", str(ROOT / "molecule/resources/image/containers.conf"))
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def run(cmd: list[str] | str, *, check: bool = True, env: dict | None = None, quiet: bool = False, **kw):
+    shell = isinstance(cmd, str)
+    res = subprocess.run(cmd, shell=shell, text=True, capture_output=True, env=env, **kw)
+    if check and res.returncode != 0:
+        sys.stderr.write(res.stdout[-4000:] + res.stderr[-4000:])
+        raise SystemExit(f"bench: command failed ({res.returncode}): {cmd if shell else shlex.join(cmd)}")
+    if not quiet and res.returncode != 0:
+        log(f"exit {res.returncode}: {cmd if shell else shlex.join(cmd)}")
+    return res
+
+
+def inside(host: str, script: str, *, check: bool = True) -> subprocess.CompletedProcess:
+    """Run a shell script as root on a lab host (podman exec: no SSH in the measurement)."""
+    return run(["podman", "exec", f"{LAB}-{host}", "bash", "-euo", "pipefail", "-c", script], check=check)
+
+
+def write_inventories() -> None:
+    """One inventory per layout, all on the same lab; lab settings as inventory/local has them."""
+    STATE.mkdir(parents=True, exist_ok=True)
+    DEFAULT_CFG.write_text(
+        "# Ansible's defaults, but for where this project's roles and collections are.\n"
+        "[defaults]\n"
+        f"roles_path = {ROOT}/roles\n"
+        f"collections_path = {ROOT}/.cache/collections:~/.ansible/collections:/usr/share/ansible/collections\n"
+    )
+    layouts = {
+        "all": {"acme": ["acme1"], "hand": ["hand1"], "clients": ["client1"], "others": HOSTS},
+        "one": {"lb": ["web1"], "app": ["web1"]},
+        "cold": {"lb": ["cold1"], "app": ["cold1"]},
+    }
+    for n in ALL_SIZES:
+        layouts[f"scale{n}"] = {"lb": ["lb1"], "app": [f"app{i}" for i in range(1, n + 1)]}
+    # The data section: the split layout with the shared data tier (PostgreSQL, Redis) on db1.
+    layouts["data"] = {"lb": ["lb1"], "app": ["app1"], "db": ["db1"], "cache": ["db1"]}
+    lab_vars = {
+        "ansible_ssh_common_args": f"-F {STATE}/ssh_config",
+        "lab_name": LAB,
+        "lab_domain": DOMAIN,
+        "lab_capabilities": ["NET_ADMIN", "SYS_ADMIN"],
+        "bench_state_dir": str(STATE),
+        "common_extra_ca_certificates": "{{ query('ansible.builtin.fileglob', "
+        "'/usr/local/share/ca-certificates/*.crt') }}",
+        "app_secret_environment": {
+            "SECRET_KEY": "{{ lookup('ansible.builtin.password', '"
+            + str(STATE / "secret_key")
+            + "', length=48, chars=['ascii_letters', 'digits']) }}"
+        },
+        "lab_acme_ca_file": str(STATE / "acme-ca.pem"),
+        "nginx_server_names": ["{{ inventory_hostname }}." + DOMAIN],
+        "certbot_email": "ops@" + DOMAIN,
+        "certbot_acme_directory": f"https://acme1.{DOMAIN}:14000/dir",
+        "certbot_acme_ca_certificate": str(STATE / "acme-ca.pem"),
+        # The benchmark's load comes from one client: the per-client rate limit
+        # (20 r/s by default) would answer most of it with 429.
+        "nginx_rate_limit": "100000r/s",
+        # The data tier's passwords (vault in a real inventory), and a share of this machine's memory.
+        **{
+            f"vault_{name}_password": "{{ lookup('ansible.builtin.password', '"
+            + str(STATE / f"{name}_password")
+            + "', length=32, chars=['ascii_letters', 'digits']) }}"
+            for name in ("postgresql_app", "redis")
+        },
+        "postgresql_memory_mb": 1024,
+    }
+    for name, groups in layouts.items():
+        inv = STATE / "inventory" / name
+        (inv / "group_vars" / "all").mkdir(parents=True, exist_ok=True)
+        hosts = {"all": {"children": {g: {"hosts": {h: None for h in hs}} for g, hs in groups.items()}}}
+        (inv / "hosts.yml").write_text(json.dumps(hosts, indent=1))
+        link = inv / "group_vars" / "all" / "00-project"
+        if not link.is_symlink():
+            link.symlink_to(ROOT / "group_vars" / "all")
+        (inv / "group_vars" / "all" / "lab.yml").write_text(json.dumps(lab_vars, indent=1))
+        if name == "all":
+            (inv / "group_vars" / "acme.yml").write_text(json.dumps({"firewall_tcp_ports": [80, 443, 14000, 15000]}))
+
+
+def inventory(name: str) -> str:
+    return str(STATE / "inventory" / name)
+
+
+def playbook(inv: str, *books: str, cfg: Path = OUR_CFG, extra: dict | None = None, check: bool = True):
+    """Run ansible-playbook; return (seconds, recap {host: {ok, changed, ...}}, output)."""
+    # SSH control sockets of their own: recreate() ends the bench's connections
+    # to a removed host without touching anyone else's.
+    env = dict(
+        os.environ,
+        ANSIBLE_CONFIG=str(cfg),
+        ANSIBLE_FORCE_COLOR="0",
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_SSH_CONTROL_PATH_DIR=str(CONTROL_DIR),
+    )
+    cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", inventory(inv)]
+    for key, value in (extra or {}).items():
+        cmd += ["-e", f"{key}={value}"]
+    cmd += [str(ROOT / b) if not b.startswith("/") else b for b in books]
+    t0 = time.monotonic()
+    res = run(cmd, env=env, check=check)
+    seconds = time.monotonic() - t0
+    recap = {}
+    for m in re.finditer(r"^(\S+)\s+:\s+((?:\w+=\d+\s*)+)$", res.stdout, re.M):
+        recap[m.group(1)] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m.group(2))}
+    return seconds, recap, res.stdout
+
+
+def changed(recap: dict) -> int:
+    return sum(r.get("changed", 0) for r in recap.values())
+
+
+def lab_up() -> None:
+    log("lab: hosts, ACME server, tools")
+    playbook(
+        "all",
+        "molecule/resources/playbooks/lab-up.yml",
+        "molecule/resources/playbooks/acme-server.yml",
+        extra={"lab_name": LAB},
+    )
+    # lab-up writes the SSH config under .lab/<lab_name>/; the inventories point there.
+    run(["podman", "network", "exists", f"lab-{LAB}"])
+
+
+def recreate(host: str) -> None:
+    """A bare host again: its container removed and made anew from the base image.
+
+    The same settings as the lab mechanism (molecule/resources/lab/create.yml)
+    gives it, the same address; its new host key replaces the old one in the
+    lab's known_hosts. Done here rather than by lab-up.yml, which would go over
+    all fourteen hosts each time.
+    """
+    name = f"{LAB}-{host}"
+    # Its address as lab-up gave it (in known_hosts), the image every lab host runs.
+    known = STATE / "known_hosts"
+    ip = next(line.split()[0].split(",")[1] for line in known.read_text().splitlines() if line.startswith(f"{host},"))
+    image = run(["podman", "inspect", f"{LAB}-acme1", "--format", "{{.ImageName}}"]).stdout.strip()
+    run(["podman", "rm", "-f", "-t", "0", name])
+    # An SSH master still open to the removed container would hang the next
+    # connection to its successor (same address) until it times out.
+    run(["pkill", "-f", f"{CONTROL_DIR}/"], check=False, quiet=True)
+    run(
+        [
+            "podman",
+            "run",
+            "-d",
+            "--name",
+            name,
+            "--hostname",
+            host,
+            "--systemd",
+            "always",
+            "--network",
+            f"lab-{LAB}",
+            "--ip",
+            ip,
+            "--network-alias",
+            host,
+            "--network-alias",
+            f"{host}.{DOMAIN}",
+            "--cap-add",
+            "NET_ADMIN",
+            "--cap-add",
+            "SYS_ADMIN",
+            "--label",
+            f"flask-lab={LAB}",
+            image,
+        ]
+    )
+    key = (ROOT / ".lab" / "id_ed25519.pub").read_text().strip()
+    run(
+        [
+            "podman",
+            "exec",
+            name,
+            "sh",
+            "-euc",
+            'f=/home/admin/.ssh/authorized_keys; printf "%s\\n" "$1" >> "$f"; chown admin:admin "$f"; chmod 0600 "$f"',
+            "sh",
+            key,
+        ]
+    )
+    for _ in range(60):
+        res = run(["podman", "exec", name, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"], check=False, quiet=True)
+        if res.returncode == 0:
+            break
+        time.sleep(0.5)
+    lines = [line for line in known.read_text().splitlines() if not line.startswith(f"{host},")]
+    lines.append(f"{host},{ip} " + " ".join(res.stdout.split()[:2]))
+    tmp = known.with_suffix(".new")
+    tmp.write_text("\n".join(lines) + "\n")
+    tmp.replace(known)  # atomic: SSH clients of other hosts read it meanwhile
+    for _ in range(60):
+        ssh = ["ssh", "-F", str(STATE / "ssh_config"), "-o", "ConnectTimeout=3", host, "sudo", "-n", "true"]
+        if run(ssh, check=False, quiet=True).returncode == 0:
+            return
+        time.sleep(0.5)
+    raise SystemExit(f"bench: {host} made anew does not answer SSH")
+
+
+def wheels() -> list[Path]:
+    """Two versions of the app as wheels (1.0.1 and 1.0.2), for deploys that alternate between them."""
+    out = STATE / "wheels"
+    found = sorted(out.glob("flaskapp-1.0.[12]-*.whl"))
+    if len(found) == 2:
+        return found
+    for version in ("1.0.1", "1.0.2"):
+        src = STATE / "variants" / version
+        run(["rm", "-rf", str(src)])
+        src.parent.mkdir(parents=True, exist_ok=True)
+        run(["cp", "-a", str(ROOT / "app"), str(src)])
+        run(f"rm -rf {src}/build {src}/src/*.egg-info")
+        text = (src / "pyproject.toml").read_text()
+        (src / "pyproject.toml").write_text(re.sub(r"(?m)^version = .*$", f'version = "{version}"', text))
+        run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out), str(src)])
+    return sorted(out.glob("flaskapp-1.0.[12]-*.whl"))
+
+
+def save(section: str, data: dict) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    data["when"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    (RESULTS / f"{section}.json").write_text(json.dumps(data, indent=1))
+    log(f"{section}: saved {RESULTS / (section + '.json')}")

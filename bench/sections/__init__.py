@@ -1,0 +1,15 @@
+"""The bench's sections, in the page's order.
+
+Each module has TITLE, measure(runs), which runs on the lab and saves its
+figures under bench/results/<name>.json, and report(figures, out), which appends
+its part of docs/benchmarks.md (under the heading the page numbers) to out; it
+may have chart(ax, figures) for its panel of docs/benchmarks.png. A new section
+is a new module here and its name in ORDER.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+ORDER = ["http", "disruption", "converge", "scale", "tls", "data"]
+BY_NAME = {name: importlib.import_module(f"sections.{name}") for name in ORDER}
