@@ -132,8 +132,9 @@ def playbook(inv: str, *books: str, cfg: Path = OUR_CFG, extra: dict | None = No
         ANSIBLE_SSH_CONTROL_PATH_DIR=str(CONTROL_DIR),
     )
     cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", inventory(inv)]
-    for key, value in (extra or {}).items():
-        cmd += ["-e", f"{key}={value}"]
+    if extra:
+        # One JSON document: lists and paths arrive as they are, not as strings.
+        cmd += ["-e", json.dumps({k: str(v) if isinstance(v, Path) else v for k, v in extra.items()})]
     cmd += [str(ROOT / b) if not b.startswith("/") else b for b in books]
     t0 = time.monotonic()
     res = run(cmd, env=env, check=check)
@@ -161,79 +162,13 @@ def lab_up() -> None:
 
 
 def recreate(host: str) -> None:
-    """A bare host again: its container removed and made anew from the base image.
-
-    The same settings as the lab mechanism (molecule/resources/lab/create.yml)
-    gives it, the same address; its new host key replaces the old one in the
-    lab's known_hosts. Done here rather than by lab-up.yml, which would go over
-    all fourteen hosts each time.
-    """
-    name = f"{LAB}-{host}"
-    # Its address as lab-up gave it (in known_hosts), the image every lab host runs.
-    known = STATE / "known_hosts"
-    ip = next(line.split()[0].split(",")[1] for line in known.read_text().splitlines() if line.startswith(f"{host},"))
-    image = run(["podman", "inspect", f"{LAB}-acme1", "--format", "{{.ImageName}}"]).stdout.strip()
-    run(["podman", "rm", "-f", "-t", "0", name])
+    """A bare host again: the lab mechanism (molecule/resources/lab/create.yml,
+    lab_recreate) removes its container and starts it anew from the base image,
+    with the same name and address, and writes its new host key to known_hosts."""
     # An SSH master still open to the removed container would hang the next
     # connection to its successor (same address) until it times out.
     run(["pkill", "-f", f"{CONTROL_DIR}/"], check=False, quiet=True)
-    run(
-        [
-            "podman",
-            "run",
-            "-d",
-            "--name",
-            name,
-            "--hostname",
-            host,
-            "--systemd",
-            "always",
-            "--network",
-            f"lab-{LAB}",
-            "--ip",
-            ip,
-            "--network-alias",
-            host,
-            "--network-alias",
-            f"{host}.{DOMAIN}",
-            "--cap-add",
-            "NET_ADMIN",
-            "--cap-add",
-            "SYS_ADMIN",
-            "--label",
-            f"flask-lab={LAB}",
-            image,
-        ]
-    )
-    key = (ROOT / ".lab" / "id_ed25519.pub").read_text().strip()
-    run(
-        [
-            "podman",
-            "exec",
-            name,
-            "sh",
-            "-euc",
-            'f=/home/admin/.ssh/authorized_keys; printf "%s\\n" "$1" >> "$f"; chown admin:admin "$f"; chmod 0600 "$f"',
-            "sh",
-            key,
-        ]
-    )
-    for _ in range(60):
-        res = run(["podman", "exec", name, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"], check=False, quiet=True)
-        if res.returncode == 0:
-            break
-        time.sleep(0.5)
-    lines = [line for line in known.read_text().splitlines() if not line.startswith(f"{host},")]
-    lines.append(f"{host},{ip} " + " ".join(res.stdout.split()[:2]))
-    tmp = known.with_suffix(".new")
-    tmp.write_text("\n".join(lines) + "\n")
-    tmp.replace(known)  # atomic: SSH clients of other hosts read it meanwhile
-    for _ in range(60):
-        ssh = ["ssh", "-F", str(STATE / "ssh_config"), "-o", "ConnectTimeout=3", host, "sudo", "-n", "true"]
-        if run(ssh, check=False, quiet=True).returncode == 0:
-            return
-        time.sleep(0.5)
-    raise SystemExit(f"bench: {host} made anew does not answer SSH")
+    playbook("all", "molecule/resources/playbooks/lab-up.yml", extra={"lab_name": LAB, "lab_recreate": [host]})
 
 
 def wheels() -> list[Path]:
