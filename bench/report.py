@@ -73,7 +73,7 @@ def write(results: Path, docs: Path) -> None:
     for number, name in enumerate(sections.ORDER, 1):
         if name in data:
             out.append(f"## {number}. {sections.BY_NAME[name].TITLE}")
-            sections.BY_NAME[name].report(data[name], out)
+            sections.BY_NAME[name].report(data[name], out, data)
     # What the figures mean (written by hand after reading one run: dated, and
     # marked stale when the figures above are from another run), then the method.
     out += findings(data)

@@ -41,10 +41,17 @@ def two_xx_rate(run: dict) -> float:
     return run["rps"] * (run["requests"] - run["non2xx"]) / run["requests"] if run["requests"] else 0.0
 
 
-def wrk_row(label: str, route: str, runs: list[dict]) -> str:
-    """A table row of wrk runs: medians of 2xx answers/s, p50 and p99; totals of the errors."""
+def of_ceiling(rate: float, ceiling: float | None) -> str:
+    """A rate as a share of the app's own ceiling (sections/ceiling.py), or n/a where none was measured."""
+    return f"{rate / ceiling:.0%}" if ceiling else "n/a"
+
+
+def wrk_row(label: str, route: str, runs: list[dict], ceiling: float | None = None) -> str:
+    """A table row of wrk runs: medians of 2xx answers/s (and its share of the ceiling), p50 and p99; totals
+    of the errors."""
+    rate = med(two_xx_rate(r) for r in runs)
     return (
-        f"| {label} | {route} | {med(two_xx_rate(r) for r in runs):,.0f} "
+        f"| {label} | {route} | {rate:,.0f} | {of_ceiling(rate, ceiling)} "
         f"| {med(r['p50_ms'] for r in runs):.2f} | {med(r['p99_ms'] for r in runs):.2f} "
         f"| {sum(r['non2xx'] for r in runs)} | {sum(r['socket_errors'] for r in runs)} |"
     )

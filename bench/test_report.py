@@ -3,7 +3,7 @@
 import pytest
 import report
 import stats
-from sections import converge, data, http
+from sections import ceiling, converge, data, http
 
 
 @pytest.mark.parametrize(
@@ -55,7 +55,7 @@ def test_the_data_section_compares_each_pair_in_the_same_run():
         },
     }
     out: list[str] = []
-    data.report(figures, out)
+    data.report(figures, out, {})
     assert "| shared / one server, dynamic | 0.50 x | 2.00 x |" in out
     assert "| Redis / none, cached route (split layout) | 2.50 x | 0.50 x |" in out
 
@@ -72,3 +72,24 @@ def test_the_request_log_counts_each_runs_shortfall():
     none: list[str] = []
     http.request_log_table({"a": http.LABELS["a"]}, {"a": {"dynamic": [{"requests": 1}]}}, none)
     assert none[0] == "The app's request log was not counted in this run."
+
+
+def test_every_target_is_a_share_of_the_ceiling_of_its_layout():
+    def probe(per_s):
+        return {"per_s": per_s, "p50_us": 400.0, "p99_us": 900.0}
+
+    ceil = {
+        "runs": 3,
+        "seconds": 5,
+        "cores": {"one": 2, "shared": 2},
+        "samples": {"one": {"dynamic": [probe(400), probe(500), probe(600)]}, "shared": {"dynamic": []}},
+    }
+    assert ceiling.per_s(ceil, "one", "dynamic") == 1000
+    assert ceiling.per_s(ceil, "shared", "dynamic") is None
+    assert ceiling.per_s(None, "one", "dynamic") is None
+    out: list[str] = []
+    ceiling.report(ceil, out, {})
+    assert "| one server: SQLite on the app host | dynamic | 500 | 400 | 900 | 1,000 |" in out
+    row = {"rps": 800.0, "requests": 1000, "non2xx": 0, "socket_errors": 0, "p50_ms": 1.0, "p99_ms": 2.0}
+    assert stats.wrk_row("x", "dynamic", [row], 1000).startswith("| x | dynamic | 800 | 80% | 1.00 | 2.00 |")
+    assert stats.wrk_row("x", "dynamic", [row]).startswith("| x | dynamic | 800 | n/a |")

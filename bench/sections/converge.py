@@ -57,7 +57,7 @@ def order_text(c: dict) -> str:
     return "the first of each run: " + ", ".join(firsts)
 
 
-def report(c: dict, out: list[str]) -> None:
+def report(c: dict, out: list[str], every: dict) -> None:
     cold, noop = c["cold"], c["noop"]
     out += [
         "",

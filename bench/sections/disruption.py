@@ -40,7 +40,7 @@ def measure(runs: int) -> None:
     save("disruption", {"runs": runs, "rate": LOAD_RATE, "ours": ours, "plain": plain})
 
 
-def report(d: dict, out: list[str]) -> None:
+def report(d: dict, out: list[str], every: dict) -> None:
     out += [
         "",
         f"Open-loop HTTPS load at {d['rate']} requests/s from a client host (a new connection each, certificate "

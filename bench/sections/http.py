@@ -6,6 +6,8 @@ from lab import DOMAIN, inside, log, save
 from measure import WRK_CONNECTIONS, WRK_SECONDS, request_log, start_gunicorn_alone, wrk
 from stats import med, ratio, ratios, two_xx_rate, verdict, wrk_row
 
+from sections import ceiling
+
 TITLE = "HTTP capacity"
 
 
@@ -97,7 +99,7 @@ def measure(runs: int) -> None:
     )
 
 
-def report(h: dict, out: list[str]) -> None:
+def report(h: dict, out: list[str], every: dict) -> None:
     s = h["samples"]
     labels = dict(LABELS)
     if "ds" in s and "sync_threads" not in h:
@@ -107,17 +109,19 @@ def report(h: dict, out: list[str]) -> None:
         "",
         f"wrk, {h['connections']} connections, 2 threads, {h['seconds']} s a run, {h['runs']} runs, run on the serving "
         "host itself (so every target pays the same for the load generator's CPU). Dynamic: `GET /` "
-        "(a database query and a template); static: `GET /static/app.css`.",
+        "(a database query and a template); static: `GET /static/app.css`. The ceiling is the one-server "
+        "app's own (its section above; hand1 runs the same app on SQLite too, on as many cores): above 100 % is "
+        "what the app alone could not answer, such as Nginx serving static files without it.",
         "",
-        "| target | route | 2xx answers/s | p50 ms | p99 ms | non-2xx answers | socket errors |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| target | route | 2xx answers/s | of the ceiling | p50 ms | p99 ms | non-2xx answers | socket errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for t, label in labels.items():
         if t not in s:
             continue
         for route in ("dynamic", "static"):
             runs = s[t][route]
-            out.append(wrk_row(label, route, runs))
+            out.append(wrk_row(label, route, runs, ceiling.per_s(every.get("ceiling"), "one", route)))
 
     def rps(t: str, route: str) -> list[float]:
         return [two_xx_rate(r) for r in s.get(t, {}).get(route, [])]

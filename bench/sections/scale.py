@@ -34,7 +34,7 @@ def measure(runs: int) -> None:
     save("scale", {"runs": runs, "sizes": SCALE_SIZES, "data": data})
 
 
-def report(sc: dict, out: list[str]) -> None:
+def report(sc: dict, out: list[str], every: dict) -> None:
     sizes = sc["sizes"]
     data = sc["data"]
     noop = [med(r["seconds"] for r in data[str(n)]["noop"]) for n in sizes]

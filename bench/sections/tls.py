@@ -78,7 +78,7 @@ def measure(runs: int) -> None:
     save("tls", {"runs": runs, "seconds": TLS_SECONDS, "samples": samples, "resumption": resumption})
 
 
-def report(t: dict, out: list[str]) -> None:
+def report(t: dict, out: list[str], every: dict) -> None:
     s = t["samples"]
     out += [
         "",
