@@ -5,7 +5,7 @@ runs every section, keeps each section's raw figures in bench/results/ (kept in
 the repository, so the page can be written again from them on any clone), and
 writes docs/benchmarks.md and docs/benchmarks.png from them.
 
-  python bench/bench.py [--runs 5] [--only ceiling,http,disruption,converge,scale,tls,data]
+  python bench/bench.py [--runs 5] [--only ceiling,http,workers,disruption,converge,scale,tls,data]
                         [--report-only] [--keep-lab]
 
 Every figure is the median of --runs runs (at least 5 for the published page);

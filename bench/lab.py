@@ -29,8 +29,9 @@ CONTROL_DIR = STATE / "cp"
 # Every host the benchmarks use. web1 is our stack on one server (load
 # balancer and app server in one), hand1 the hand-made deploy, lb1 + app1..8
 # our stack split (rolling deploys, scale), cold1 the bare host that is made
-# anew for each cold converge, client1 sends load, acme1 is the ACME server.
-HOSTS = ["acme1", "client1", "web1", "hand1", "cold1", "lb1", "db1"] + [f"app{i}" for i in range(1, 9)]
+# anew for each cold converge, client1 sends load, acme1 is the ACME server,
+# db1 the shared PostgreSQL and Redis, wm1 the worker models' host.
+HOSTS = ["acme1", "client1", "web1", "hand1", "cold1", "lb1", "db1", "wm1"] + [f"app{i}" for i in range(1, 9)]
 # The lab's podman settings (as the Makefile exports them), also when run by hand.
 os.environ.setdefault("CONTAINERS_CONF", str(ROOT / "molecule/resources/image/containers.conf"))
 
@@ -73,6 +74,13 @@ def write_inventories() -> None:
         layouts[f"scale{n}"] = {"lb": ["lb1"], "app": [f"app{i}" for i in range(1, n + 1)]}
     # The data section: the split layout with the shared data tier (PostgreSQL, Redis) on db1.
     layouts["data"] = {"lb": ["lb1"], "app": ["app1"], "db": ["db1"], "cache": ["db1"]}
+    # A section's own layouts, with their group variables (for the app group).
+    import sections
+
+    app_vars = {}
+    for section in sections.BY_NAME.values():
+        for name, (groups, group_vars) in getattr(section, "layouts", dict)().items():
+            layouts[name], app_vars[name] = groups, group_vars
     lab_vars = {
         "ansible_ssh_common_args": f"-F {STATE}/ssh_config",
         "lab_name": LAB,
@@ -112,6 +120,8 @@ def write_inventories() -> None:
         if not link.is_symlink():
             link.symlink_to(ROOT / "group_vars" / "all")
         (inv / "group_vars" / "all" / "lab.yml").write_text(json.dumps(lab_vars, indent=1))
+        if name in app_vars:
+            (inv / "group_vars" / "app.yml").write_text(json.dumps(app_vars[name], indent=1))
         if name == "all":
             (inv / "group_vars" / "acme.yml").write_text(json.dumps({"firewall_tcp_ports": [80, 443, 14000, 15000]}))
 

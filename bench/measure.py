@@ -34,8 +34,9 @@ def wrk_parse(text: str) -> dict:
     }
 
 
-def wrk(host: str, url: str, seconds: int) -> dict:
-    out = inside(host, f"wrk -t2 -c{WRK_CONNECTIONS} -d{seconds}s --latency {shlex.quote(url)}").stdout
+def wrk(host: str, url: str, seconds: int, host_header: str = "") -> dict:
+    header = f"-H {shlex.quote('Host: ' + host_header)} " if host_header else ""
+    out = inside(host, f"wrk -t2 -c{WRK_CONNECTIONS} -d{seconds}s --latency {header}{shlex.quote(url)}").stdout
     return wrk_parse(out)
 
 
@@ -59,39 +60,52 @@ def request_log(unit: str, path: str, since: str) -> dict:
     return {"journal_lines": lines, "journal_suppressed": dropped}
 
 
-def start_gunicorn_alone(port: int, overrides: str = "") -> None:
-    """(d): our Gunicorn, same config file and environment, bound to TCP on loopback (wrk speaks no unix sockets).
+def start_gunicorn(host: str, unit: str, bind: str, overrides: str = "", *, env: dict | None = None) -> None:
+    """Our Gunicorn as deployed on `host` (config file, environment, user, journald limits), started by
+    systemd-run as `unit` on `bind` ("ADDRESS:PORT" or "unix:PATH", whose folder the unit makes).
 
-    overrides: Python lines appended to a copy of the config (a setting's previous default).
-    """
+    overrides: Python lines appended to a copy of the config (a setting's previous default, another worker
+    model); env: more environment variables for the unit."""
     config = "/srv/flaskapp/current/gunicorn.conf.py"
     if overrides:
         # A copy elsewhere: it names the release it serves, since the original finds it by its own folder.
         release = "_release = os.path.realpath('/srv/flaskapp/current')"
-        config = f"/etc/bench-gunicorn-{port}.conf.py"
+        config = f"/etc/{unit}.conf.py"
         inside(
-            "web1",
+            host,
             f"{{ sed 's|^_release = .*|{release}|' /srv/flaskapp/current/gunicorn.conf.py; "
             f"printf '%s\\n' {shlex.quote(overrides)}; }} > {config} && chgrp flaskapp {config} && chmod 0640 {config}",
         )
     # journald's rate limit as the app's own unit has it (gunicorn_log_rate_limit_*).
     limits = inside(
-        "web1", "systemctl show flaskapp.service -p LogRateLimitIntervalUSec -p LogRateLimitBurst"
+        host, "systemctl show flaskapp.service -p LogRateLimitIntervalUSec -p LogRateLimitBurst"
     ).stdout.split()
     interval, burst = (
         dict(line.split("=", 1) for line in limits)[k] for k in ("LogRateLimitIntervalUSec", "LogRateLimitBurst")
     )
+    props = [f"-p Environment={shlex.quote(f'{k}={v}')}" for k, v in (env or {}).items()]
+    if bind.startswith("unix:"):
+        # The socket's folder, which Nginx (www-data) may enter; the socket itself is 0777 (umask 0 in the config).
+        props.append(
+            f"-p RuntimeDirectory={bind.removeprefix('unix:/run/').rsplit('/', 1)[0]} -p RuntimeDirectoryMode=0755"
+        )
+        probe = f"--unix-socket {bind.removeprefix('unix:')} http://localhost/health"
+    else:
+        probe = f"http://{bind}/health"
     inside(
-        "web1",
-        f"systemctl stop bench-gunicorn-{port} 2>/dev/null || true; systemctl reset-failed bench-gunicorn-{port} "
-        f"2>/dev/null || true; systemd-run --unit bench-gunicorn-{port} "
-        f"-p LogRateLimitIntervalSec={interval} -p LogRateLimitBurst={burst} "
+        host,
+        f"systemctl stop {unit} 2>/dev/null || true; systemctl reset-failed {unit} 2>/dev/null || true; "
+        f"systemd-run --unit {unit} -p LogRateLimitIntervalSec={interval} -p LogRateLimitBurst={burst} "
         "-p User=flaskapp -p Group=flaskapp -p EnvironmentFile=/srv/flaskapp/current/app.env "
-        "-p WorkingDirectory=/srv/flaskapp/current "
-        f"/srv/flaskapp/current/venv/bin/gunicorn --config {config} --bind 127.0.0.1:{port} >/dev/null; "
-        f"for i in $(seq 50); do curl -fs -o /dev/null http://127.0.0.1:{port}/health && exit 0; sleep 0.2; done; "
-        "exit 1",
+        f"-p WorkingDirectory=/srv/flaskapp/current {' '.join(props)} "
+        f"/srv/flaskapp/current/venv/bin/gunicorn --config {config} --bind {bind} >/dev/null; "
+        f"for i in $(seq 50); do curl -fs -o /dev/null {probe} && exit 0; sleep 0.2; done; exit 1",
     )
+
+
+def start_gunicorn_alone(port: int, overrides: str = "") -> None:
+    """(d): our Gunicorn on web1, bound to TCP on loopback (wrk speaks no unix sockets)."""
+    start_gunicorn("web1", f"bench-gunicorn-{port}", f"127.0.0.1:{port}", overrides)
 
 
 LOAD_RATE = 50

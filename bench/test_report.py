@@ -3,7 +3,7 @@
 import pytest
 import report
 import stats
-from sections import ceiling, converge, data, http
+from sections import ceiling, converge, data, http, workers
 
 
 @pytest.mark.parametrize(
@@ -93,3 +93,49 @@ def test_every_target_is_a_share_of_the_ceiling_of_its_layout():
     row = {"rps": 800.0, "requests": 1000, "non2xx": 0, "socket_errors": 0, "p50_ms": 1.0, "p99_ms": 2.0}
     assert stats.wrk_row("x", "dynamic", [row], 1000).startswith("| x | dynamic | 800 | 80% | 1.00 | 2.00 |")
     assert stats.wrk_row("x", "dynamic", [row]).startswith("| x | dynamic | 800 | n/a |")
+
+
+SITE = """server {
+    listen 80;
+    server_name web1.lab.test;
+}
+
+server {
+    listen 443 ssl;
+    listen [::]:443 ssl;
+    server_name web1.lab.test;
+    ssl_certificate /etc/nginx/tls/flaskapp/fullchain.pem;
+    location / {
+        proxy_pass http://flaskapp_app;
+        proxy_http_version 1.1;
+    }
+}
+"""
+
+
+def test_each_worker_variant_is_the_deployed_site_on_a_port_of_its_own():
+    conf = workers.nginx_conf(SITE, "upstream flaskapp_app {\n    keepalive 32;\n    keepalive_timeout 4s;\n}\n")
+    first = workers.port("sync/unix/keepalive")
+    assert f"listen 127.0.0.1:{first} ssl default_server;" in conf
+    assert "listen 80;" not in conf and "listen [::]:443 ssl;" not in conf
+    assert "proxy_pass http://flaskapp_app;" not in conf
+    assert f"upstream bench_wm_{first} {{\n    server unix:/run/bench-wm-sync/gunicorn.sock max_fails=0;\n" in conf
+    assert conf.count("keepalive 32;") == 6  # the keepalive variants, as deployed
+    hand = workers.port("hand")
+    assert f"proxy_pass http://bench_wm_{hand};\n        include proxy_params;" in conf
+    assert "ssl_certificate /etc/nginx/tls/flaskapp/fullchain.pem;" in conf
+
+
+def test_worker_models_are_judged_on_both_targets_in_the_same_run():
+    def run(rps, p99):
+        return {"rps": rps, "requests": 1000, "non2xx": 0, "socket_errors": 0, "p50_ms": 1.0, "p99_ms": p99}
+
+    empty = {"dynamic": [], "slow": []}
+    samples = {v: dict(empty) for v in workers.variants()}
+    samples["hand"] = {"dynamic": [run(100, 30), run(100, 30)], "slow": [run(50, 100), run(50, 100)]}
+    samples["gevent/tcp/keepalive"] = {"dynamic": [run(140, 20), run(150, 25)], "slow": [run(300, 60), run(300, 60)]}
+    figures = {"runs": 2, "seconds": 8, "connections": 32, "cores": 2, "slow_ms": 50, "samples": samples}
+    out: list[str] = []
+    workers.report(figures, out, {})
+    assert "| gevent/tcp/keepalive | 1.45 x | met | 0.75 x | met | 6.00 x | 0.60 x |" in out
+    assert not any(line.startswith("| sync/unix/keepalive | ") for line in out)
