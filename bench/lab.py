@@ -31,7 +31,8 @@ CONTROL_DIR = STATE / "cp"
 # our stack split (rolling deploys, scale), cold1 the bare host that is made
 # anew for each cold converge, client1 sends load, acme1 is the ACME server,
 # db1 the shared PostgreSQL and Redis, wm1 the worker models' host.
-HOSTS = ["acme1", "client1", "web1", "hand1", "cold1", "lb1", "db1", "wm1"] + [f"app{i}" for i in range(1, 9)]
+# A host's address follows its place in this list: a new host goes last.
+HOSTS = ["acme1", "client1", "web1", "hand1", "cold1", "lb1", "db1"] + [f"app{i}" for i in range(1, 9)] + ["wm1"]
 # The lab's podman settings (as the Makefile exports them), also when run by hand.
 os.environ.setdefault("CONTAINERS_CONF", str(ROOT / "molecule/resources/image/containers.conf"))
 
