@@ -69,7 +69,7 @@ def start_gunicorn(host: str, unit: str, bind: str, overrides: str = "", *, env:
     config = "/srv/flaskapp/current/gunicorn.conf.py"
     if overrides:
         # A copy elsewhere: it names the release it serves, since the original finds it by its own folder.
-        release = "_release = os.path.realpath('/srv/flaskapp/current')"
+        release = '_release = os.path.realpath("/srv/flaskapp/current")'
         config = f"/etc/{unit}.conf.py"
         inside(
             host,
