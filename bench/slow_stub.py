@@ -29,13 +29,17 @@ class Slow(BaseHTTPRequestHandler):
         pass
 
 
+class Server(ThreadingHTTPServer):
+    # The listen backlog, which listen() takes when the server is made: at the
+    # default of 5, connections beyond it waited a SYN retransmission (1 s).
+    request_queue_size = 1024
+    daemon_threads = True
+
+
 def main() -> None:
     port, delay_ms = int(sys.argv[1]), float(sys.argv[2])
     Slow.delay = delay_ms / 1000
-    server = ThreadingHTTPServer(("0.0.0.0", port), Slow)
-    server.daemon_threads = True
-    server.request_queue_size = 256
-    server.serve_forever()
+    Server(("0.0.0.0", port), Slow).serve_forever()
 
 
 if __name__ == "__main__":

@@ -120,7 +120,7 @@ def test_each_worker_variant_is_the_deployed_site_on_a_port_of_its_own():
     assert "listen 80;" not in conf and "listen [::]:443 ssl;" not in conf
     assert "proxy_pass http://flaskapp_app;" not in conf
     assert f"upstream bench_wm_{first} {{\n    server unix:/run/bench-wm-sync/gunicorn.sock max_fails=0;\n" in conf
-    assert conf.count("keepalive 32;") == 6  # the keepalive variants, as deployed
+    assert conf.count("keepalive 32;") == 2 * len(workers.MODELS)  # the keepalive variants, as deployed
     hand = workers.port("hand")
     assert f"proxy_pass http://bench_wm_{hand};\n        include proxy_params;" in conf
     assert "ssl_certificate /etc/nginx/tls/flaskapp/fullchain.pem;" in conf

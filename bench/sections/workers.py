@@ -33,6 +33,8 @@ ROUTES = {"dynamic": "/", "slow": "/bench/slow"}
 MODELS = {
     "sync": 'worker_class = "sync"\nthreads = 1',
     "gthread": 'worker_class = "gthread"\nthreads = 4',
+    # Half the threads: less for the GIL to share out, half the waiting capacity.
+    "gthread2": 'worker_class = "gthread"\nthreads = 2',
     "gevent": 'worker_class = "gevent"\nthreads = 1\nworker_connections = 1000',
 }
 # The hand-made deploy's app server: `gunicorn -w 4`, Gunicorn's defaults otherwise.
@@ -206,7 +208,9 @@ def layouts() -> dict[str, tuple[dict, dict]]:
     shared PostgreSQL and Redis on db1, gevent beside Gunicorn in the venv (the role's requirements, plus it)."""
     defaults = yaml.safe_load((ROOT / "roles/app/defaults/main.yml").read_text())
     groups = {"lb": [HOST], "app": [HOST], "db": ["db1"], "cache": ["db1"]}
-    return {"workers": (groups, {"app_requirements": [*defaults["app_requirements"], GEVENT]})}
+    # gunicorn[gevent]: gevent, and the packaging module Gunicorn's gevent worker imports.
+    requirements = [r.replace("gunicorn==", "gunicorn[gevent]==") for r in defaults["app_requirements"]]
+    return {"workers": (groups, {"app_requirements": [*requirements, GEVENT]})}
 
 
 def both(s: dict, variant: str) -> tuple[list[float], list[float]]:
