@@ -3,7 +3,7 @@
 import pytest
 import report
 import stats
-from sections import ceiling, converge, data, http, workers
+from sections import ceiling, converge, data, http, scale, workers
 
 
 @pytest.mark.parametrize(
@@ -139,3 +139,22 @@ def test_worker_models_are_judged_on_both_targets_in_the_same_run():
     workers.report(figures, out, {})
     assert "| gevent/tcp/keepalive | 1.45 x | met | 0.75 x | met | 6.00 x | 0.60 x |" in out
     assert not any(line.startswith("| sync/unix/keepalive | ") for line in out)
+
+
+def test_scale_reports_both_batches_and_the_no_op_target():
+    def noop(seconds):
+        return {"seconds": seconds, "changed": 0}
+
+    figures = {
+        "runs": 2,
+        "sizes": [1, 8],
+        "serial": "25%, at least one host",
+        "data": {
+            "1": {"noop": [noop(10), noop(12)], "deploy": [20, 22]},
+            "8": {"noop": [noop(18), noop(20)], "deploy": [60, 62], "deploy_one_at_a_time": [120, 122]},
+        },
+    }
+    out: list[str] = []
+    scale.report(figures, out, {})
+    assert "| 8 | 19.0 | 0 | 61.0 | 121.0 |" in out
+    assert any("No-op at 8 app hosts against 1: 1.73 x (target ≤ 2 x: met)." in line for line in out)

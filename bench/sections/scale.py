@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lab import SCALE_SIZES, changed, log, playbook, save, wheels
-from stats import med, slope
+from stats import med, ratios, slope, verdict
 
 TITLE = "Scale"
 
@@ -23,15 +23,22 @@ def measure(runs: int) -> None:
         # Both versions installed once, untimed, so each timed deploy is a switch.
         for w in versions:
             playbook(inv, "playbooks/deploy.yml", extra={"app_source_type": "wheel", "app_source_wheel": w})
-        deploys = []
+        # The default batch (rollout_serial 25 %, at least one host) and, on the
+        # largest lab, one host at a time (the previous default), taking turns.
+        serials = {"default": None} | ({"one": 1} if n == max(SCALE_SIZES) and n > 1 else {})
+        deploys: dict[str, list[float]] = {s: [] for s in serials}
         for i in range(runs):
-            seconds, recap, _ = playbook(
-                inv, "playbooks/deploy.yml", extra={"app_source_type": "wheel", "app_source_wheel": versions[i % 2]}
-            )
-            deploys.append(round(seconds, 1))
-            log(f"scale {n} deploy {i + 1}/{runs}: {deploys[-1]} s")
-        data[str(n)] = {"noop": noops, "deploy": deploys}
-    save("scale", {"runs": runs, "sizes": SCALE_SIZES, "data": data})
+            for serial, value in serials.items():
+                extra = {"app_source_type": "wheel", "app_source_wheel": versions[len(deploys[serial]) % 2]}
+                if value:
+                    extra["rollout_serial"] = value
+                seconds, recap, _ = playbook(inv, "playbooks/deploy.yml", extra=extra)
+                deploys[serial].append(round(seconds, 1))
+                log(f"scale {n} deploy {i + 1}/{runs} ({serial} batch): {deploys[serial][-1]} s")
+        data[str(n)] = {"noop": noops, "deploy": deploys["default"]} | (
+            {"deploy_one_at_a_time": deploys["one"]} if "one" in deploys else {}
+        )
+    save("scale", {"runs": runs, "sizes": SCALE_SIZES, "serial": "25%, at least one host", "data": data})
 
 
 def report(sc: dict, out: list[str], every: dict) -> None:
@@ -43,19 +50,25 @@ def report(sc: dict, out: list[str], every: dict) -> None:
         "",
         f"One load balancer and {', '.join(map(str, sizes))} app hosts; {sc['runs']} runs each. "
         "No-op: `site.yml` on a converged lab. Rolling deploy: `deploy.yml` switching between two "
-        "installed versions (prepare finds them installed), one host at a time: drain, switch, restart, "
-        "health gate, back.",
+        "installed versions (prepare finds them installed), a batch at a time: drain, switch, restart, "
+        f"health gate, back. The batch: {sc.get('serial', 'one host')}"
+        + ("; on the largest lab also one host at a time, the runs taking turns." if "serial" in sc else "."),
         "",
-        "| app hosts | no-op s | changed | rolling deploy s |",
-        "|---:|---:|---:|---:|",
+        "| app hosts | no-op s | changed | rolling deploy s | one host at a time s |",
+        "|---:|---:|---:|---:|---:|",
     ]
     for n, a, b in zip(sizes, noop, deploy, strict=True):
         ch = max(r["changed"] for r in data[str(n)]["noop"])
-        out.append(f"| {n} | {a:.1f} | {ch} | {b:.1f} |")
+        one = data[str(n)].get("deploy_one_at_a_time")
+        out.append(f"| {n} | {a:.1f} | {ch} | {b:.1f} | {f'{med(one):.1f}' if one else ''} |")
+    # No-op at the largest lab against one host, run by run.
+    big, small = str(max(sizes)), str(min(sizes))
+    per_run = ratios([r["seconds"] for r in data[big]["noop"]], [r["seconds"] for r in data[small]["noop"]])
     out += [
         "",
         f"Per added app host (least-squares slope): no-op {slope(sizes, noop):.1f} s, rolling deploy "
-        f"{slope(sizes, deploy):.1f} s.",
+        f"{slope(sizes, deploy):.1f} s. No-op at {big} app hosts against {small}: {med(per_run):.2f} x "
+        f"(target ≤ 2 x: {verdict(per_run, 2.0, at_least=False)}).",
         "",
     ]
 
