@@ -131,12 +131,16 @@ def inventory(name: str) -> str:
     return str(STATE / "inventory" / name)
 
 
-def playbook(inv: str, *books: str, cfg: Path = OUR_CFG, extra: dict | None = None, check: bool = True):
-    """Run ansible-playbook; return (seconds, recap {host: {ok, changed, ...}}, output)."""
+def playbook(
+    inv: str, *books: str, cfg: Path = OUR_CFG, extra: dict | None = None, check: bool = True, env: dict | None = None
+):
+    """Run ansible-playbook (env: more environment, such as ANSIBLE_STRATEGY); return (seconds, recap {host:
+    {ok, changed, ...}}, output)."""
     # SSH control sockets of their own: recreate() ends the bench's connections
     # to a removed host without touching anyone else's.
     env = dict(
         os.environ,
+        **(env or {}),
         ANSIBLE_CONFIG=str(cfg),
         ANSIBLE_FORCE_COLOR="0",
         ANSIBLE_NOCOLOR="1",

@@ -12,27 +12,32 @@ TITLE = "Converge"
 
 
 def measure(runs: int) -> None:
-    configs = {"ours": OUR_CFG, "defaults": DEFAULT_CFG}
+    # Ours, ours without Mitogen (Ansible's own linear strategy), Ansible's defaults.
+    configs = {
+        "ours": (OUR_CFG, {}),
+        "ours-linear": (OUR_CFG, {"ANSIBLE_STRATEGY": "linear"}),
+        "defaults": (DEFAULT_CFG, {}),
+    }
     cold = {c: [] for c in configs}
     noop = {c: [] for c in configs}
     floor = []
     order = []
     packages: list[str] = []
     for i in range(runs):
-        # The settings take turns at going first, so neither always meets a cold cache.
-        names = list(configs) if i % 2 == 0 else list(reversed(configs))
+        # The settings take turns at going first, so none always meets a cold cache.
+        names = list(configs)[i % len(configs) :] + list(configs)[: i % len(configs)]
         order.append(names)
         for name in names:
-            cfg = configs[name]
+            cfg, env = configs[name]
             recreate("cold1")
             base = set(inside("cold1", "apt-mark showmanual").stdout.split())
-            seconds, recap, _ = playbook("cold", "playbooks/site.yml", cfg=cfg)
+            seconds, recap, _ = playbook("cold", "playbooks/site.yml", cfg=cfg, env=env)
             if not https_ok("cold1"):
                 raise SystemExit("bench: cold1 does not serve HTTPS after the converge")
             # What our roles install: the packages marked manual since the host was bare.
             packages = packages or sorted(set(inside("cold1", "apt-mark showmanual").stdout.split()) - base)
             cold[name].append(round(seconds, 1))
-            seconds, recap, _ = playbook("cold", "playbooks/site.yml", cfg=cfg)
+            seconds, recap, _ = playbook("cold", "playbooks/site.yml", cfg=cfg, env=env)
             noop[name].append({"seconds": round(seconds, 1), "changed": changed(recap)})
             log(f"converge run {i + 1}/{runs} {name}: cold {cold[name][-1]} s, no-op {noop[name][-1]}")
         recreate("cold1")
@@ -70,17 +75,32 @@ def report(c: dict, out: list[str], every: dict) -> None:
         "| | cold s | no-op s | no-op changed |",
         "|---|---:|---:|---:|",
     ]
-    for name, label in (("ours", "our ansible.cfg"), ("defaults", "Ansible's defaults")):
+    labels = {
+        "ours": "our ansible.cfg (Mitogen)",
+        "ours-linear": "our ansible.cfg without Mitogen (`ANSIBLE_STRATEGY=linear`)",
+        "defaults": "Ansible's defaults",
+    }
+    for name, label in labels.items():
+        if name not in cold:
+            continue
         out.append(
             f"| {label} | {med(cold[name]):.0f} | {med(r['seconds'] for r in noop[name]):.1f} "
             f"| {max(r['changed'] for r in noop[name])} |"
         )
     out.append(f"| packages alone (the floor) | {med(c['floor']):.0f} | | |")
     r_noop = ratios([r["seconds"] for r in noop["ours"]], [r["seconds"] for r in noop["defaults"]])
+    mitogen = ""
+    if "ours-linear" in noop:
+        r_mitogen = ratios([r["seconds"] for r in noop["ours"]], [r["seconds"] for r in noop["ours-linear"]])
+        mitogen = (
+            f"Mitogen, no-op with / without: {med(r_mitogen):.2f} x; cold: "
+            f"{ratio(cold['ours'], cold['ours-linear']):.2f} x. "
+        )
     out += [
         "",
         f"No-op, ours / defaults: {med(r_noop):.2f} x (target ≤ 0.5 x: {verdict(r_noop, 0.5, at_least=False)}). "
-        "Cold, ours / defaults: "
+        + mitogen
+        + "Cold, ours / defaults: "
         f"{ratio(cold['ours'], cold['defaults']):.2f} x; ours / floor: {ratio(cold['ours'], c['floor']):.1f} x.",
         "",
         f"Packages: {', '.join(c['packages'])}.",
@@ -89,11 +109,12 @@ def report(c: dict, out: list[str], every: dict) -> None:
 
 
 def chart(ax, d: dict) -> None:
-    labels = ["ours", "defaults"]
-    ax.bar([x - 0.2 for x in range(2)], [med(d["cold"][k]) for k in labels], 0.4, label="cold")
-    ax.bar([x + 0.2 for x in range(2)], [med(r["seconds"] for r in d["noop"][k]) for k in labels], 0.4, label="no-op")
+    labels = [k for k in ("ours", "ours-linear", "defaults") if k in d["cold"]]
+    xs = range(len(labels))
+    ax.bar([x - 0.2 for x in xs], [med(d["cold"][k]) for k in labels], 0.4, label="cold")
+    ax.bar([x + 0.2 for x in xs], [med(r["seconds"] for r in d["noop"][k]) for k in labels], 0.4, label="no-op")
     ax.axhline(med(d["floor"]), color="grey", linestyle="--", label="packages alone")
-    ax.set_xticks(range(2), labels)
+    ax.set_xticks(list(xs), labels)
     ax.set_title("converge, seconds")
     ax.margins(y=0.35)
     ax.legend(loc="upper left", fontsize=8, ncol=3)
