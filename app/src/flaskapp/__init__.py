@@ -44,4 +44,5 @@ def create_app(env: Mapping[str, str] | None = None, *, config_name: str | None 
     errors.init_app(app)
     for blueprint in (ops.bp, api.bp, web.bp):
         app.register_blueprint(blueprint)
+    web.version_static_urls(app)
     return app

@@ -1,4 +1,4 @@
-"""What is running: the release id and source revision the deploy recorded."""
+"""What is running: the release id, build and source revision the deploy recorded."""
 
 from __future__ import annotations
 
@@ -25,5 +25,5 @@ def read(path: str) -> dict[str, str]:
         return info | {"version": package_version()}
     if not isinstance(data, dict):
         raise ValueError(f"{path}: release metadata must be a JSON object")
-    info.update({key: str(value) for key, value in data.items() if key in {"release", "revision", "built_at"}})
+    info.update({key: str(value) for key, value in data.items() if key in {"release", "build", "revision", "built_at"}})
     return info | {"version": package_version()}

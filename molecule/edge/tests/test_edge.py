@@ -1,5 +1,7 @@
 """From an outside client: TLS from the ACME server, redirects, headers, static files, limits, ports."""
 
+import json
+import re
 import time
 
 import pytest
@@ -91,6 +93,17 @@ def test_static_asset_comes_from_nginx_with_cache_headers(curl):
     # The app tags every answer with X-Request-ID: this one never reached it.
     assert "x-request-id" not in headers
     assert "x-content-type-options: nosniff" in headers
+
+
+def test_the_page_asks_for_its_own_builds_static_files(curl):
+    """The deployed page names the build it belongs to in its static URLs, and Nginx serves them."""
+    build = json.loads(curl(f"https://{SITE}/version"))["build"]
+    assert re.fullmatch(r"[A-Za-z0-9._-]+", build), build
+    page = curl(f"https://{SITE}/")
+    assert f'href="/static/app.css?v={build}"' in page
+    assert f'src="/static/app.js?v={build}"' in page
+    headers = curl(f"-D - -o /dev/null https://{SITE}/static/app.css?v={build}").lower()
+    assert headers.startswith("http/2 200") and "x-request-id" not in headers
 
 
 def test_dynamic_answers_come_from_the_app_through_nginx(curl):
