@@ -176,8 +176,22 @@ def setup_clients() -> None:
         'context=ssl._create_unverified_context()).read().decode())" > /etc/ssl/pebble-root.pem',
     )
     run(["podman", "cp", str(ROOT / "molecule/resources/load/loadgen.py"), f"{LAB}-client1:/usr/local/bin/loadgen"])
+    install_wrk("web1")
+
+
+def install_wrk(host: str) -> None:
+    """wrk on a lab host that asks its own site (Debian's package, once)."""
     inside(
-        "web1",
+        host,
         "command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive "
         "apt-get install -y -qq wrk >/dev/null; }",
+    )
+
+
+def post_notes(host: str, base: str, count: int) -> None:
+    """Notes for the pages to show, written through the site by `host` (-k: wrk does not verify either)."""
+    inside(
+        host,
+        f"for i in $(seq {count}); do curl -kfsS -o /dev/null -H 'Content-Type: application/json' "
+        f"""-d '{{"title": "bench note '$i'"}}' {base}/api/notes; done""",
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lab import DOMAIN, inside, log, playbook, save
-from measure import WRK_CONNECTIONS, WRK_SECONDS, wrk
+from measure import WRK_CONNECTIONS, WRK_SECONDS, install_wrk, post_notes, wrk
 from stats import ratio, two_xx_rate, wrk_row
 
 from sections import ceiling
@@ -41,15 +41,9 @@ LABELS = {
 def measure(runs: int) -> None:
     playbook("one", "playbooks/site.yml")
     playbook("data", "playbooks/site.yml")
-    # Notes for the pages to show, written through the site (-k: wrk does not verify either).
     for host, base in DATA_TARGETS.values():
-        inside(
-            host,
-            "command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive "
-            "apt-get install -y -qq wrk >/dev/null; }; "
-            f"for i in $(seq {DATA_NOTES}); do curl -kfsS -o /dev/null -H 'Content-Type: application/json' "
-            f"""-d '{{"title": "bench note '$i'"}}' {base}/api/notes; done""",
-        )
+        install_wrk(host)
+        post_notes(host, base, DATA_NOTES)
     samples: dict[str, dict[str, list[dict]]] = {t: {r: [] for r in DATA_ROUTES} for t in DATA_TARGETS}
     samples["shared-nocache"] = {"cached": []}
     for host, base in DATA_TARGETS.values():

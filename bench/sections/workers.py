@@ -14,7 +14,7 @@ import ast
 
 import yaml
 from lab import DOMAIN, ROOT, inside, log, playbook, run, save
-from measure import WRK_CONNECTIONS, WRK_SECONDS, start_gunicorn, wrk
+from measure import WRK_CONNECTIONS, WRK_SECONDS, install_wrk, post_notes, start_gunicorn, wrk
 from stats import med, ratios, two_xx_rate, verdict, wrk_row
 
 from sections import ceiling
@@ -124,11 +124,8 @@ def setup() -> str:
     """wm1 converged with gevent in its venv, wrk, the wrapper app, the Nginx variants; the stub on client1.
     Returns the deployed wsgi_app."""
     playbook("workers", "playbooks/site.yml")
-    inside(
-        HOST,
-        "command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive "
-        f"apt-get install -y -qq wrk >/dev/null; }}; mkdir -p {LIB}",
-    )
+    install_wrk(HOST)
+    inside(HOST, f"mkdir -p {LIB}")
     run(["podman", "cp", str(ROOT / "bench/workers_app.py"), f"bench-{HOST}:{LIB}/workers_app.py"])
     inside(HOST, f"chmod 0644 {LIB}/workers_app.py")
     run(["podman", "cp", str(ROOT / "bench/slow_stub.py"), "bench-client1:/usr/local/bin/slow_stub.py"])
@@ -147,12 +144,7 @@ def setup() -> str:
         f"cat > /etc/nginx/conf.d/zz-bench-workers.conf <<'EOF'\n{nginx_conf(site, upstream)}EOF\n"
         "nginx -t -q && systemctl reload nginx",
     )
-    # Notes for the page to show, written through the site.
-    inside(
-        HOST,
-        "for i in $(seq 20); do curl -kfsS -o /dev/null -H 'Content-Type: application/json' "
-        f"""-d '{{"title": "bench note '$i'"}}' https://{HOST}.{DOMAIN}/api/notes; done""",
-    )
+    post_notes(HOST, f"https://{HOST}.{DOMAIN}", 20)
     line = inside(HOST, "grep '^wsgi_app = ' /srv/flaskapp/current/gunicorn.conf.py").stdout
     return ast.literal_eval(line.split("=", 1)[1].strip())
 
