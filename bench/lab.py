@@ -57,6 +57,13 @@ def inside(host: str, script: str, *, check: bool = True) -> subprocess.Complete
     return run(["podman", "exec", f"{LAB}-{host}", "bash", "-euo", "pipefail", "-c", script], check=check)
 
 
+def put(host: str, source: str, dest: str) -> None:
+    """A file of the repository onto a lab host, readable by all (the app's user runs some of them)."""
+    inside(host, f"mkdir -p {shlex.quote(dest.rsplit('/', 1)[0])}")
+    run(["podman", "cp", str(ROOT / source), f"{LAB}-{host}:{dest}"])
+    inside(host, f"chmod 0644 {shlex.quote(dest)}")
+
+
 def write_inventories() -> None:
     """One inventory per layout, all on the same lab; lab settings as inventory/local has them."""
     STATE.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import shlex
 
-from lab import DOMAIN, ROOT, inside, log, playbook, run, save
+from lab import DOMAIN, inside, log, playbook, put, save
 from stats import med
 
 TITLE = "The ceiling: the app alone, in-process"
@@ -55,9 +55,7 @@ def measure(runs: int) -> None:
     cores = {}
     for layout, (inv, host, _) in LAYOUTS.items():
         playbook(inv, "playbooks/site.yml")
-        inside(host, f"mkdir -p {PROBE.rsplit('/', 1)[0]}")
-        run(["podman", "cp", str(ROOT / "bench/ceiling_probe.py"), f"bench-{host}:{PROBE}"])
-        inside(host, f"chmod 0644 {PROBE}")
+        put(host, "bench/ceiling_probe.py", PROBE)
         cores[layout] = int(inside(host, "nproc").stdout.strip())
     for i in range(runs):
         for layout, (_, host, name) in LAYOUTS.items():

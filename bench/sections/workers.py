@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 
 import yaml
-from lab import DOMAIN, ROOT, inside, log, playbook, run, save
+from lab import DOMAIN, ROOT, inside, log, playbook, put, save
 from measure import WRK_CONNECTIONS, WRK_SECONDS, install_wrk, post_notes, start_gunicorn, wrk
 from stats import med, ratios, two_xx_rate, verdict, wrk_row
 
@@ -125,10 +125,8 @@ def setup() -> str:
     Returns the deployed wsgi_app."""
     playbook("workers", "playbooks/site.yml")
     install_wrk(HOST)
-    inside(HOST, f"mkdir -p {LIB}")
-    run(["podman", "cp", str(ROOT / "bench/workers_app.py"), f"bench-{HOST}:{LIB}/workers_app.py"])
-    inside(HOST, f"chmod 0644 {LIB}/workers_app.py")
-    run(["podman", "cp", str(ROOT / "bench/slow_stub.py"), "bench-client1:/usr/local/bin/slow_stub.py"])
+    put(HOST, "bench/workers_app.py", f"{LIB}/workers_app.py")
+    put("client1", "bench/slow_stub.py", "/usr/local/bin/slow_stub.py")
     inside(
         "client1",
         "systemctl stop bench-slow-stub 2>/dev/null || true; systemctl reset-failed bench-slow-stub 2>/dev/null "
