@@ -129,6 +129,14 @@ CASES = [
     ),
     ({"app_build_id": "bad/id"}, r"^app_build_id \(bad/id\) must be empty, or letters, digits"),
     (
+        {"app_build_id": ".."},
+        r"^app_build_id \(\.\.\) must be empty, or letters, digits, \. _ and -, not starting with a dot",
+    ),
+    (
+        {"app_edge_static_dir": "/var/www/../static"},
+        r"^app_edge_static_dir \(/var/www/\.\./static\) must be an absolute path other than /",
+    ),
+    (
         {"app_release_files": [{"name": "../escape", "content": "x"}]},
         r"^app_release_files \(\.\./escape\) must name files in the release: letters, digits",
     ),
@@ -188,6 +196,11 @@ CASES = [
     ),
     ({"nginx_proxy_read_timeout": "forever"}, r"^nginx_proxy_read_timeout \(forever\) must be an Nginx time"),
     ({"nginx_static_url": "static"}, r"^nginx_static_url \(static\) must be a URL path that starts and ends with /"),
+    (
+        {"nginx_static_builds_root": "/srv/flaskapp/static"},
+        r"^nginx_static_builds_root \(/srv/flaskapp/static\) and nginx_static_root"
+        r" \(/srv/flaskapp/current/static\) both serve nginx_static_url",
+    ),
     ({"nginx_tls_certificate_name": "../site"}, r"^nginx_tls_certificate_name \(\.\./site\) must be letters, digits"),
     ({"nginx_worker_connections": 8}, r"^nginx_worker_connections \(8\) must be 64 or more\.$"),
     (

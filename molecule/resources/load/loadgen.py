@@ -2,7 +2,7 @@
 """Steady, bounded HTTPS load that records every response.
 
 loadgen.py URL --rate 50 --duration 300 --out record.jsonl [--cafile root.pem]
-           [--resolve HOST:ADDRESS] [--stop-file PATH] [--post TAG]
+           [--resolve HOST:ADDRESS] [--stop-file PATH] [--post TAG | --assets]
 
 The URL's host name is resolved once, at start (or given by --resolve): the
 record measures the service, not the lab's DNS, which restarts whenever another
@@ -20,8 +20,15 @@ exception is recorded as that request's error, never dropped.
 
 With --post TAG, request i is a write instead: POST {"title": "TAG-i"} as JSON,
 acknowledged by 201; its record also has "title" and the "id" the answer gave,
-so a test can find every acknowledged write afterwards. Each record says
-whether it got the answer expected ("ok": 200 for a GET, 201 for a write).
+so a test can find every acknowledged write afterwards.
+
+With --assets, request i is a page: GET the URL, then each file its HTML names
+(<link href>, <script src> on the same site), each on a new connection, as a
+browser would; its record also has "assets", one {"url", "status", "sha256"}
+(of the body) a file, so a test can tell which build's file each page got.
+
+Each record says whether it got the answer expected ("ok": 200 for a GET and
+for each of a page's files, 201 for a write).
 
 Last, one line {"summary": {...}}: requests sent, recorded and failed (status not
 200), the largest lag, and why it stopped ("stop-file" or "duration"). The exit
@@ -31,9 +38,12 @@ targets the host it is given.
 
 import argparse
 import contextlib
+import functools
+import hashlib
 import http.client
 import json
 import os
+import re
 import socket
 import ssl
 import threading
@@ -41,10 +51,39 @@ import time
 import urllib.parse
 
 MAX_DURATION = 900
+# The files a page names on its own site: stylesheets and scripts.
+ASSET = re.compile(r'<(?:link[^>]*\shref|script[^>]*\ssrc)="(/[^/"][^"]*)"')
+
+
+def fetch(
+    url: urllib.parse.SplitResult,
+    context: ssl.SSLContext,
+    address: str,
+    timeout: float,
+    method: str,
+    path: str,
+    body: str | None,
+    headers: dict,
+) -> tuple[int, bytes]:
+    """One request on a new connection to the resolved address, the certificate verified for the URL's host name."""
+    conn = http.client.HTTPSConnection(url.hostname, url.port or 443, timeout=timeout, context=context)
+    conn._create_connection = lambda *_a, **_k: socket.create_connection((address, url.port or 443), timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
 
 
 def one(
-    url: urllib.parse.SplitResult, context: ssl.SSLContext, address: str, timeout: float, due: float, title: str
+    url: urllib.parse.SplitResult,
+    context: ssl.SSLContext,
+    address: str,
+    timeout: float,
+    due: float,
+    title: str,
+    assets: bool = False,
 ) -> dict:
     started = time.time()
     record = {"t": round(due, 3), "lag_ms": round((started - due) * 1000, 1), "status": 0, "release": None}
@@ -55,25 +94,27 @@ def one(
         record["title"], record["id"] = title, None
         headers["Content-Type"] = "application/json"
         body = json.dumps({"title": title})
+    if assets:
+        record["assets"] = []
+    site = functools.partial(fetch, url, context, address, timeout)
     try:
-        conn = http.client.HTTPSConnection(url.hostname, url.port or 443, timeout=timeout, context=context)
-        # Connect to the resolved address, verify the certificate for the URL's host name.
-        conn._create_connection = lambda *_a, **_k: socket.create_connection((address, url.port or 443), timeout)
-        try:
-            conn.request("POST" if title else "GET", url.path or "/", body=body, headers=headers)
-            response = conn.getresponse()
-            answer = response.read()
-            record["status"] = response.status
-            with contextlib.suppress(ValueError, AttributeError):
-                record["release"] = json.loads(answer).get("release")
-                if title:
-                    record["id"] = json.loads(answer).get("id")
-        finally:
-            conn.close()
+        status, answer = site("POST" if title else "GET", url.path or "/", body, headers)
+        record["status"] = status
+        if assets and status == 200:
+            for path in ASSET.findall(answer.decode("utf-8", "replace")):
+                asset = {"url": path.replace("&amp;", "&"), "status": 0, "sha256": None}
+                record["assets"].append(asset)
+                asset["status"], content = site("GET", asset["url"], None, headers)
+                asset["sha256"] = hashlib.sha256(content).hexdigest()
+        with contextlib.suppress(ValueError, AttributeError):
+            record["release"] = json.loads(answer).get("release")
+            if title:
+                record["id"] = json.loads(answer).get("id")
     except Exception as exc:  # every failure is this request's outcome, recorded
         record["error"] = f"{type(exc).__name__}: {exc}"
     record["ms"] = round((time.time() - due) * 1000, 1)
-    record["ok"] = record["status"] == (201 if title else 200)
+    expected = 201 if title else 200
+    record["ok"] = record["status"] == expected and all(a["status"] == 200 for a in record.get("assets", []))
     return record
 
 
@@ -88,6 +129,7 @@ def main() -> int:
     parser.add_argument("--stop-file", default="")
     parser.add_argument("--timeout", type=float, default=10)
     parser.add_argument("--post", default="", help="write TAG-i notes instead of reading")
+    parser.add_argument("--assets", action="store_true", help="also fetch the files each page names")
     args = parser.parse_args()
     duration = min(args.duration, MAX_DURATION)
     url = urllib.parse.urlsplit(args.url)
@@ -103,7 +145,7 @@ def main() -> int:
     with open(args.out, "w") as out:
 
         def request(due: float, title: str) -> None:
-            record = one(url, context, address, args.timeout, due, title)
+            record = one(url, context, address, args.timeout, due, title, args.assets)
             with lock:
                 out.write(json.dumps(record) + "\n")
                 counts["recorded"] += 1
