@@ -5,7 +5,7 @@ runs every section, keeps each section's raw figures in bench/results/ (kept in
 the repository, so the page can be written again from them on any clone), and
 writes docs/benchmarks.md and docs/benchmarks.png from them.
 
-  python bench/bench.py [--runs 5] [--only ceiling,http,workers,disruption,converge,scale,tls,data]
+  python bench/bench.py [--runs 5] [--only ceiling,http,static,workers,disruption,converge,scale,tls,data]
                         [--report-only] [--keep-lab]
 
 Every figure is the median of --runs runs (at least 5 for the published page);
@@ -49,7 +49,7 @@ def main() -> int:
         write_inventories()
         lab_up()
         wheel = wheels()
-        if {"http", "tls"} & set(chosen):
+        if {"http", "static", "tls"} & set(chosen):
             log("setup: our stack on web1, the hand-made deploy on hand1")
             playbook("one", "playbooks/site.yml")
             playbook("all", "bench/playbooks/hand-made.yml", extra={"bench_app_wheel": wheel[0]})

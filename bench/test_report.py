@@ -3,7 +3,7 @@
 import pytest
 import report
 import stats
-from sections import ceiling, converge, data, http, scale, workers
+from sections import ceiling, converge, data, http, scale, static, workers
 
 
 @pytest.mark.parametrize(
@@ -158,3 +158,20 @@ def test_scale_reports_both_batches_and_the_no_op_target():
     scale.report(figures, out, {})
     assert "| 8 | 19.0 | 0 | 61.0 | 121.0 |" in out
     assert any("No-op at 8 app hosts against 1: 1.73 x (target ≤ 2 x: met)." in line for line in out)
+
+
+def test_split_layout_static_is_judged_against_the_hand_made_in_the_same_run():
+    def run(rps):
+        return {"rps": rps, "requests": 1000, "non2xx": 0, "socket_errors": 0, "p50_ms": 1.0, "p99_ms": 2.0}
+
+    samples = {
+        "versioned": [run(30000), run(20000)],
+        "through-app": [run(1500), run(1000)],
+        "hand": [run(2000), run(2500)],
+    }
+    figures = {"runs": 2, "seconds": 8, "connections": 32, "samples": samples}
+    out: list[str] = []
+    static.report(figures, out, {})
+    # Per-run ratios 15 x and 8 x: one run on each side of 10 x.
+    assert "| (s) / (b), static | 11.5 x | ≥ 10 x | inside noise (8.00 to 15.00 x) |" in out
+    assert "| (s) / (s0), static | 20.0 x | | |" in out

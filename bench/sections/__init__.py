@@ -14,5 +14,5 @@ from __future__ import annotations
 
 import importlib
 
-ORDER = ["ceiling", "http", "workers", "disruption", "converge", "scale", "tls", "data"]
+ORDER = ["ceiling", "http", "static", "workers", "disruption", "converge", "scale", "tls", "data"]
 BY_NAME = {name: importlib.import_module(f"sections.{name}") for name in ORDER}
