@@ -106,7 +106,7 @@ def test_a_pages_versioned_urls_are_answered_by_the_load_balancer_with_that_buil
         assert head.startswith("http/2 200"), head
         # The app's answers carry the request id Nginx gives it: this one never reached the app.
         assert "x-request-id" not in head, head
-        assert "cache-control: public" in head, head
+        assert "cache-control: public, max-age=2592000" in head and head.count("cache-control:") == 1, head
         assert digest == files[(build_named(url), url.split("?")[0].removeprefix("/static/"))]
 
 
@@ -123,4 +123,20 @@ def test_a_pages_versioned_urls_are_answered_by_the_load_balancer_with_that_buil
 def test_other_static_urls_go_to_the_app(host, path):
     head, _ = head_and_body(host, path)
     assert head.startswith("http/2 200"), head
+    assert "x-request-id" in head, head
+
+
+def test_a_link_among_a_builds_files_is_never_followed(host):
+    lb = lab_host("lb1")
+    build = build_named(re.findall(r'href="(/static/[^"]+)"', host.check_output(f"{CURL} {SITE}/"))[0])
+    link = f"{EDGE_STATIC}/{build}/leak.txt"
+    with lb.sudo():
+        assert lb.run(f"ln -s /etc/hostname {link}").rc == 0
+    try:
+        head, _ = head_and_body(host, f"/static/leak.txt?v={build}")
+    finally:
+        with lb.sudo():
+            lb.run(f"rm -f {link}")
+    # Not answered from lb1's disk: passed to the app, which has no such file.
+    assert head.startswith("http/2 404"), head
     assert "x-request-id" in head, head
