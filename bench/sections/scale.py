@@ -27,12 +27,19 @@ def measure(runs: int) -> None:
         # largest lab, one host at a time (the previous default), taking turns.
         serials = {"default": None} | ({"one": 1} if n == max(SCALE_SIZES) and n > 1 else {})
         deploys: dict[str, list[float]] = {s: [] for s in serials}
+        # Each deploy goes to the other version than the deploy before it, whichever
+        # batch that one had: counted per batch, the second of a pair went to the
+        # version the first had just brought, and measured a roll with nothing to switch.
+        done = 0
         for i in range(runs):
             for serial, value in serials.items():
-                extra = {"app_source_type": "wheel", "app_source_wheel": versions[len(deploys[serial]) % 2]}
+                extra = {"app_source_type": "wheel", "app_source_wheel": versions[done % 2]}
+                done += 1
                 if value:
                     extra["rollout_serial"] = value
                 seconds, recap, _ = playbook(inv, "playbooks/deploy.yml", extra=extra)
+                if not changed(recap):
+                    raise SystemExit(f"bench: scale {n}: a deploy to {extra['app_source_wheel']} switched nothing")
                 deploys[serial].append(round(seconds, 1))
                 log(f"scale {n} deploy {i + 1}/{runs} ({serial} batch): {deploys[serial][-1]} s")
         data[str(n)] = {"noop": noops, "deploy": deploys["default"]} | (
