@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import shlex
 import subprocess
 import sys
@@ -165,6 +166,22 @@ def playbook(
     for m in re.finditer(r"^(\S+)\s+:\s+((?:\w+=\d+\s*)+)$", res.stdout, re.M):
         recap[m.group(1)] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m.group(2))}
     return seconds, recap, res.stdout
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU time used so far by the controller (this process's finished children:
+    ansible-playbook, its workers, Mitogen and SSH) and by the lab's hosts (the
+    containers' cgroup, v1 or v2), so a run's share of each is a difference."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    v1 = Path("/sys/fs/cgroup/cpuacct/libpod_parent/cpuacct.usage")
+    v2 = Path("/sys/fs/cgroup/libpod_parent/cpu.stat")
+    if v1.exists():
+        hosts = int(v1.read_text()) / 1e9
+    elif v2.exists():
+        hosts = int(re.search(r"^usage_usec (\d+)", v2.read_text(), re.M).group(1)) / 1e6
+    else:
+        raise SystemExit("bench: no CPU accounting for the lab's containers (cgroup libpod_parent)")
+    return {"controller": children.ru_utime + children.ru_stime, "hosts": hosts}
 
 
 def changed(recap: dict) -> int:

@@ -156,8 +156,29 @@ def test_scale_reports_both_batches_and_the_no_op_target():
     }
     out: list[str] = []
     scale.report(figures, out, {})
-    assert "| 8 | 19.0 | 0 | 61.0 | 121.0 |" in out
+    assert "| 8 | 19.0 | 0 |  |  | 61.0 | 121.0 |" in out
     assert any("No-op at 8 app hosts against 1: 1.73 x (target ≤ 2 x: met)." in line for line in out)
+
+
+def test_scale_reports_where_the_no_op_cpu_goes():
+    def noop(seconds, controller, hosts):
+        return {"seconds": seconds, "changed": 0, "controller_cpu": controller, "hosts_cpu": hosts}
+
+    figures = {
+        "runs": 1,
+        "sizes": [1, 8],
+        "cores": 2,
+        "data": {
+            "1": {"noop": [noop(20, 19, 8)], "deploy": [20]},
+            "8": {"noop": [noop(66, 75, 43)], "deploy": [60]},
+        },
+    }
+    out: list[str] = []
+    scale.report(figures, out, {})
+    assert "| 8 | 66.0 | 0 | 75.0 | 43.0 | 60.0 |  |" in out
+    # (75 - 19) / 7 = 8.0 and (43 - 8) / 7 = 5.0 CPU seconds an added host, 6.5 s on 2 cores.
+    cpu = next(line for line in out if line.startswith("CPU per added app host"))
+    assert "the controller 8.0 s" in cpu and "the hosts 5.0 s" in cpu and "at least 6.5 s" in cpu
 
 
 def test_split_layout_static_is_judged_against_the_hand_made_in_the_same_run():

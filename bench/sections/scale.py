@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from lab import SCALE_SIZES, changed, log, playbook, save, wheels
+import os
+
+from lab import SCALE_SIZES, changed, cpu_seconds, log, playbook, save, wheels
 from stats import med, ratios, slope, verdict
 
 TITLE = "Scale"
@@ -17,8 +19,10 @@ def measure(runs: int) -> None:
         playbook(inv, "playbooks/site.yml")
         noops = []
         for i in range(runs):
+            before = cpu_seconds()
             seconds, recap, _ = playbook(inv, "playbooks/site.yml")
-            noops.append({"seconds": round(seconds, 1), "changed": changed(recap)})
+            cpu = {f"{k}_cpu": round(v - before[k], 1) for k, v in cpu_seconds().items()}
+            noops.append({"seconds": round(seconds, 1), "changed": changed(recap)} | cpu)
             log(f"scale {n} no-op {i + 1}/{runs}: {noops[-1]}")
         # Both versions installed once, untimed, so each timed deploy is a switch.
         for w in versions:
@@ -45,7 +49,10 @@ def measure(runs: int) -> None:
         data[str(n)] = {"noop": noops, "deploy": deploys["default"]} | (
             {"deploy_one_at_a_time": deploys["one"]} if "one" in deploys else {}
         )
-    save("scale", {"runs": runs, "sizes": SCALE_SIZES, "serial": "25%, at least one host", "data": data})
+    save(
+        "scale",
+        {"runs": runs, "sizes": SCALE_SIZES, "serial": "25%, at least one host", "cores": os.cpu_count(), "data": data},
+    )
 
 
 def report(sc: dict, out: list[str], every: dict) -> None:
@@ -61,13 +68,17 @@ def report(sc: dict, out: list[str], every: dict) -> None:
         f"health gate, back. The batch: {sc.get('serial', 'one host')}"
         + ("; on the largest lab also one host at a time, the runs taking turns." if "serial" in sc else "."),
         "",
-        "| app hosts | no-op s | changed | rolling deploy s | one host at a time s |",
-        "|---:|---:|---:|---:|---:|",
+        "| app hosts | no-op s | changed | no-op CPU s, controller | no-op CPU s, hosts | rolling deploy s "
+        "| one host at a time s |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for n, a, b in zip(sizes, noop, deploy, strict=True):
+    # Where a no-op's CPU goes (figures from before it was measured have none).
+    cpu = {k: [cpu_med(data[str(n)]["noop"], k) for n in sizes] for k in ("controller", "hosts")}
+    for i, (n, a, b) in enumerate(zip(sizes, noop, deploy, strict=True)):
         ch = max(r["changed"] for r in data[str(n)]["noop"])
         one = data[str(n)].get("deploy_one_at_a_time")
-        out.append(f"| {n} | {a:.1f} | {ch} | {b:.1f} | {f'{med(one):.1f}' if one else ''} |")
+        ctl, hosts = (f"{cpu[k][i]:.1f}" if cpu[k][i] is not None else "" for k in ("controller", "hosts"))
+        out.append(f"| {n} | {a:.1f} | {ch} | {ctl} | {hosts} | {b:.1f} | {f'{med(one):.1f}' if one else ''} |")
     # No-op at the largest lab against one host, run by run.
     big, small = str(max(sizes)), str(min(sizes))
     per_run = ratios([r["seconds"] for r in data[big]["noop"]], [r["seconds"] for r in data[small]["noop"]])
@@ -78,6 +89,21 @@ def report(sc: dict, out: list[str], every: dict) -> None:
         f"(target ≤ 2 x: {verdict(per_run, 2.0, at_least=False)}).",
         "",
     ]
+    if None not in cpu["controller"] + cpu["hosts"] and "cores" in sc:
+        per_host = {k: slope(sizes, v) for k, v in cpu.items()}
+        out += [
+            f"CPU per added app host in a no-op: the controller {per_host['controller']:.1f} s (ansible-playbook, "
+            f"a forked worker per task and host, Mitogen), the hosts {per_host['hosts']:.1f} s (the modules). "
+            f"The lab's hosts and the controller share this machine's {sc['cores']} cores, so each added app "
+            f"host costs at least {sum(per_host.values()) / sc['cores']:.1f} s of no-op here; on separate "
+            f"servers the hosts' part runs beside the controller's, which stays.",
+            "",
+        ]
+
+
+def cpu_med(noops: list[dict], part: str) -> float | None:
+    values = [r[f"{part}_cpu"] for r in noops if f"{part}_cpu" in r]
+    return med(values) if values else None
 
 
 def chart(ax, d: dict) -> None:
