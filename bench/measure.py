@@ -145,7 +145,11 @@ def load_stop(out: str) -> dict:
         "touch /tmp/stop; for i in $(seq 60); do pgrep -f '^python3 /usr/local/bin/loadgen' >/dev/null "
         "|| exit 0; sleep 0.5; done; exit 1",
     )
-    records = [json.loads(line) for line in inside("client1", f"cat {out}").stdout.splitlines() if line.strip()]
+    lines = [json.loads(line) for line in inside("client1", f"cat {out}").stdout.splitlines() if line.strip()]
+    # One line a request; the load generator ends with a line {"summary": ...}.
+    records = [r for r in lines if "summary" not in r]
+    if len(records) == len(lines):
+        raise SystemExit(f"bench: the load generator's output {out} has no summary line: it did not end cleanly")
     failed = [r for r in records if r["status"] != 200 or r["error"]]
     return {
         "requests": len(records),
