@@ -170,8 +170,9 @@ def playbook(
 
 def cpu_seconds() -> dict[str, float]:
     """CPU time used so far by the controller (this process's finished children:
-    ansible-playbook, its workers, Mitogen and SSH) and by the lab's hosts (the
-    containers' cgroup, v1 or v2), so a run's share of each is a difference."""
+    ansible-playbook, its workers, Mitogen and the SSH clients it waited for; an
+    SSH master left running by ControlPersist is not counted) and by the lab's
+    hosts (the containers' cgroup, v1 or v2), so a run's share of each is a difference."""
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     v1 = Path("/sys/fs/cgroup/cpuacct/libpod_parent/cpuacct.usage")
     v2 = Path("/sys/fs/cgroup/libpod_parent/cpu.stat")
