@@ -14,7 +14,8 @@
 # Each scenario's whole output goes to $MOLECULE_LOGS/NAME.log and is printed
 # in one block when the scenario ends, never interleaved with another's. A
 # lane goes on after a failure, so one run shows every scenario's verdict.
-# Exit status 0 only when every scenario passed.
+# Exit status 0 only when every scenario passed. The output ends with why each
+# failed scenario failed, then every scenario's verdict.
 set -uo pipefail
 
 logs=${MOLECULE_LOGS:-.cache/molecule-logs}
@@ -69,6 +70,17 @@ for pid in "${pids[@]}"; do
   wait "$pid" || failed=1
 done
 
+# A CI record may keep only the end of the output: the last lines say why each
+# failed scenario failed (pytest's short summary, Ansible's fatal lines,
+# Molecule's errors), each line cut short, before the verdicts.
+for arg in "${lanes[@]}"; do
+  for scenario in $arg; do
+    grep -q passed "$logs/$scenario.status" 2>/dev/null && continue
+    echo "=== why $scenario failed (the first lines that say so; all of it in $logs/$scenario.log):"
+    grep -E '^(FAILED|ERROR) |^fatal: |^failed: |^(CRITICAL|ERROR) |^E +[A-Za-z]+Error' "$logs/$scenario.log" 2>/dev/null |
+      head -n 8 | cut -c1-400 | sed 's/^/  /'
+  done
+done
 echo "=== molecule scenarios:"
 for arg in "${lanes[@]}"; do
   for scenario in $arg; do
