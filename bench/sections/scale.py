@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import os
 
-from lab import SCALE_SIZES, changed, cpu_seconds, log, playbook, save, wheels
+from lab import SCALE_SIZES, changed, cpu_seconds, inside, log, playbook, save, wheels
 from stats import med, ratios, slope, verdict
 
 TITLE = "Scale"
+
+CURRENT = "/srv/flaskapp/current"
+
+
+def releases(hosts: list[str]) -> dict[str, str]:
+    """The release each app host's current link points at."""
+    return {h: inside(h, f"readlink -f {CURRENT}").stdout.strip() for h in hosts}
 
 
 def measure(runs: int) -> None:
@@ -15,6 +22,7 @@ def measure(runs: int) -> None:
     data = {}
     for n in SCALE_SIZES:
         inv = f"scale{n}"
+        app_hosts = [f"app{i}" for i in range(1, n + 1)]
         log(f"scale: {n} app host(s), first converge")
         playbook(inv, "playbooks/site.yml")
         noops = []
@@ -41,9 +49,16 @@ def measure(runs: int) -> None:
                 done += 1
                 if value:
                     extra["rollout_serial"] = value
+                served = releases(app_hosts)
                 seconds, recap, _ = playbook(inv, "playbooks/deploy.yml", extra=extra)
-                if not changed(recap):
-                    raise SystemExit(f"bench: scale {n}: a deploy to {extra['app_source_wheel']} switched nothing")
+                # A timed deploy must be a switch on every app host: one that left a
+                # host on its release would time a shorter roll than it claims.
+                unmoved = [h for h, release in releases(app_hosts).items() if release == served[h]]
+                if unmoved:
+                    raise SystemExit(
+                        f"bench: scale {n}: a deploy to {extra['app_source_wheel']} left {', '.join(unmoved)}"
+                        f" on its release"
+                    )
                 deploys[serial].append(round(seconds, 1))
                 log(f"scale {n} deploy {i + 1}/{runs} ({serial} batch): {deploys[serial][-1]} s")
         data[str(n)] = {"noop": noops, "deploy": deploys["default"]} | (
