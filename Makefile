@@ -135,7 +135,7 @@ demo: lab-up ## Provision the local lab with site.yml and print what it serves
 	$(BIN)/ansible-playbook -i inventory/local playbooks/site.yml
 	@$(BIN)/ansible-playbook -i inventory/local molecule/resources/playbooks/lab-report.yml
 
-# Not part of `make test`: it takes about 95 min on the 2-core reference machine. BENCH_ARGS="--only http,tls" to pick sections.
+# Not part of `make test`: all its sections take well over two hours on the 2-core reference machine (README). BENCH_ARGS="--only http,tls" to pick sections.
 bench: setup $(VENV)/.bench-installed ## Benchmarks on their own lab: writes docs/benchmarks.md and .png
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)
 
