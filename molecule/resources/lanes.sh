@@ -72,12 +72,13 @@ done
 
 # A CI record may keep only the end of the output: the last lines say why each
 # failed scenario failed (pytest's short summary, Ansible's fatal lines,
-# Molecule's errors), each line cut short, before the verdicts.
+# Molecule's errors; not Ansible's "FAILED - RETRYING", which passing runs
+# print), each line cut short, before the verdicts.
 for arg in "${lanes[@]}"; do
   for scenario in $arg; do
     grep -q passed "$logs/$scenario.status" 2>/dev/null && continue
     echo "=== why $scenario failed (the first lines that say so; all of it in $logs/$scenario.log):"
-    grep -E '^(FAILED|ERROR) |^fatal: |^failed: |^(CRITICAL|ERROR) |^E +[A-Za-z]+Error' "$logs/$scenario.log" 2>/dev/null |
+    grep -E '^(FAILED|ERROR) \S+\.py|^fatal: |^failed: |^CRITICAL |^ERROR {2,}|^E +[A-Za-z]+Error' "$logs/$scenario.log" 2>/dev/null |
       head -n 8 | cut -c1-400 | sed 's/^/  /'
   done
 done
