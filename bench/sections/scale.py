@@ -7,14 +7,14 @@ import os
 from lab import SCALE_SIZES, changed, cpu_seconds, inside, log, playbook, save, wheels
 from stats import med, ratios, slope, verdict
 
-TITLE = "Scale"
+from sections.ceiling import RELEASE
 
-CURRENT = "/srv/flaskapp/current"
+TITLE = "Scale"
 
 
 def releases(hosts: list[str]) -> dict[str, str]:
     """The release each app host's current link points at."""
-    return {h: inside(h, f"readlink -f {CURRENT}").stdout.strip() for h in hosts}
+    return {h: inside(h, f"readlink -f {RELEASE}").stdout.strip() for h in hosts}
 
 
 def measure(runs: int) -> None:

@@ -77,9 +77,12 @@ done
 for arg in "${lanes[@]}"; do
   for scenario in $arg; do
     grep -q passed "$logs/$scenario.status" 2>/dev/null && continue
-    echo "=== why $scenario failed (the first lines that say so; all of it in $logs/$scenario.log):"
-    grep -E '^(FAILED|ERROR) \S+\.py|^fatal: |^failed: |^CRITICAL |^ERROR {2,}|^E +[A-Za-z]+Error' "$logs/$scenario.log" 2>/dev/null |
-      head -n 8 | cut -c1-400 | sed 's/^/  /'
+    echo "=== why $scenario failed (the first lines that say so, else its last; all of it in $logs/$scenario.log):"
+    why=$(grep -E '^(FAILED|ERROR) \S+\.py|^fatal: |^failed: |^CRITICAL |^ERROR {2,}|^E +[A-Za-z]+Error' \
+      "$logs/$scenario.log" 2>/dev/null | head -n 8)
+    # None of those lines (a timeout, a crash): its last lines instead.
+    [ -n "$why" ] || why=$(tail -n 8 "$logs/$scenario.log" 2>/dev/null)
+    printf '%s\n' "$why" | cut -c1-400 | sed 's/^/  /'
   done
 done
 echo "=== molecule scenarios:"
