@@ -20,20 +20,28 @@ HTTP_TARGETS = {
     "d": ("web1", "http://127.0.0.1:8001"),
     # (d) with a default as it was before these benchmarks, measured in the same run.
     "d0": ("web1", "http://127.0.0.1:8002"),
-    # (d) with sync workers instead of gthread: the trade-off our default makes.
-    "ds": ("web1", "http://127.0.0.1:8003"),
+    # (d) with gthread workers, 4 threads: the previous default, and the model for apps that wait.
+    "dg": ("web1", "http://127.0.0.1:8003"),
 }
 
 
 # What the page calls each target.
 LABELS = {
-    "a": "(a) ours: Nginx + TLS + Gunicorn (gthread), as deployed",
+    "a": "(a) ours: Nginx + TLS + Gunicorn (sync), as deployed",
     "b": "(b) hand-made: default Nginx site + TLS, `gunicorn -w 4` sync on TCP",
     "c": "(c) Flask development server",
     "d": "(d) our Gunicorn alone, no proxy, no TLS",
     "d0": "(d0) = (d) with the previous defaults (access log on, max_requests 2000)",
+    "dg": "(dg) = (d) with gthread workers, 4 threads (the previous default)",
+}
+# Results from before the worker default became sync: (a) and (d) ran gthread,
+# and (ds) was (d) with sync workers (or, in the oldest, with gthread again).
+GTHREAD_DEFAULT_LABELS = {
+    "a": "(a) ours: Nginx + TLS + Gunicorn (gthread), as deployed",
     "ds": "(ds) = (d) with sync workers instead of gthread",
 }
+# What "dg" runs: the other worker model, gthread as the default was before.
+GTHREAD = 'worker_class = "gthread"\nthreads = 4'
 # The previous defaults that "d0" runs with: gunicorn_access_log was on, and
 # gunicorn_max_requests 2000 (jitter 200).
 PREVIOUS_DEFAULTS = """max_requests = 2000
@@ -55,18 +63,18 @@ APP_UNITS = {
     "a": "flaskapp.service",
     "d": "bench-gunicorn-8001.service",
     "d0": "bench-gunicorn-8002.service",
+    "dg": "bench-gunicorn-8003.service",
     "ds": "bench-gunicorn-8003.service",
 }
 
 
-APP_ROUTES = {("a", "dynamic")} | {(t, r) for t in ("d", "d0", "ds") for r in ROUTES}
+APP_ROUTES = {("a", "dynamic")} | {(t, r) for t in ("d", "d0", "dg", "ds") for r in ROUTES}
 
 
 def measure(runs: int) -> None:
     start_gunicorn_alone(8001)
     start_gunicorn_alone(8002, PREVIOUS_DEFAULTS)
-    # threads = 1 too: Gunicorn runs gthread for "sync" when threads > 1.
-    start_gunicorn_alone(8003, 'worker_class = "sync"\nthreads = 1')
+    start_gunicorn_alone(8003, GTHREAD)
     samples: dict[str, dict[str, list[dict]]] = {t: {r: [] for r in ROUTES} for t in HTTP_TARGETS}
     for host, base in HTTP_TARGETS.values():
         for path in ROUTES.values():
@@ -90,7 +98,7 @@ def measure(runs: int) -> None:
         "http",
         {
             "previous_defaults": PREVIOUS_DEFAULTS,
-            "sync_threads": 1,
+            "alternative": GTHREAD,
             "runs": runs,
             "seconds": WRK_SECONDS,
             "connections": WRK_CONNECTIONS,
@@ -101,7 +109,7 @@ def measure(runs: int) -> None:
 
 def report(h: dict, out: list[str], every: dict) -> None:
     s = h["samples"]
-    labels = dict(LABELS)
+    labels = labels_for(h)
     if "ds" in s and "sync_threads" not in h:
         # Figures from before the fix: Gunicorn runs gthread for "sync" when threads > 1.
         labels["ds"] = "(ds) = (d) asked for sync workers but kept 4 threads, so Gunicorn ran gthread: (d) again"
@@ -127,7 +135,11 @@ def report(h: dict, out: list[str], every: dict) -> None:
         return [two_xx_rate(r) for r in s.get(t, {}).get(route, [])]
 
     twin = "sync_threads" not in h and "ds" in s
-    ds_what = "the same config twice" if twin else "sync workers against our gthread"
+    other = "dg" if "dg" in s else "ds"
+    other_what = {
+        "dg": "gthread workers against our sync",
+        "ds": "the same config twice" if twin else "sync workers against our gthread",
+    }[other]
     # Where the page measured (d) twice with one config, their spread is (d)'s noise too.
     d_noise = max(ratio(rps("ds", "dynamic"), rps("d", "dynamic")), 1.0) if twin else 1.0
     dyn_ab = ratios(rps("a", "dynamic"), rps("b", "dynamic"))
@@ -146,11 +158,20 @@ def report(h: dict, out: list[str], every: dict) -> None:
         f"| (a) / (d), dynamic{noise_note} | {med(dyn_ad):.2f} x | ≥ 0.85 x | {verdict(dyn_ad, 0.85, noise=d_noise)} |",
         f"| (d) / (d0), dynamic: the new Gunicorn defaults against the previous | "
         f"{ratio(rps('d', 'dynamic'), rps('d0', 'dynamic')):.2f} x | | |",
-        f"| (ds) / (d), dynamic: {ds_what} | {ratio(rps('ds', 'dynamic'), rps('d', 'dynamic')):.2f} x | | |",
+        f"| ({other}) / (d), dynamic: {other_what} | {ratio(rps(other, 'dynamic'), rps('d', 'dynamic')):.2f} x | | |",
         f"| (a) / (c), dynamic | {ratio(rps('a', 'dynamic'), rps('c', 'dynamic')):.2f} x | | |",
         "",
     ]
     request_log_table(labels, s, out)
+
+
+def labels_for(h: dict) -> dict:
+    """The targets' labels for these results: the page's current ones, or those of a run on the gthread default."""
+    if "dg" in h["samples"]:
+        return dict(LABELS)
+    return {t: GTHREAD_DEFAULT_LABELS.get(t, label) for t, label in LABELS.items() if t != "dg"} | {
+        "ds": GTHREAD_DEFAULT_LABELS["ds"]
+    }
 
 
 def request_log_table(labels: dict, s: dict, out: list[str]) -> None:
@@ -164,9 +185,9 @@ def request_log_table(labels: dict, s: dict, out: list[str]) -> None:
         "",
         "The app logs a line for every request it serves; after each run the journal of its unit is counted "
         "against wrk's answers. journald's rate limit is the unit's own (`gunicorn_log_rate_limit_*`, the same "
-        "for the units of (d), (d0) and (ds)). wrk does not count the requests in flight when it stops, which "
-        "the app still logs, so a run may log a few more lines than it has answers; missing counts each run's "
-        "shortfall.",
+        f"for the units of (d), (d0) and ({'dg' if 'dg' in s else 'ds'})). wrk does not count the requests "
+        "in flight when it stops, which the app still logs, so a run may log a few more lines than it has "
+        "answers; missing counts each run's shortfall.",
         "",
         "| target | route | highest rate (answers/s) | answers | request lines | missing | dropped (journald said) |",
         "|---|---|---:|---:|---:|---:|---:|",
@@ -184,7 +205,7 @@ def request_log_table(labels: dict, s: dict, out: list[str]) -> None:
 
 def chart(ax, d: dict) -> None:
     s = d["samples"]
-    shown = [t for t in LABELS if t in s]
+    shown = [t for t in labels_for(d) if t in s]
     xs = range(len(shown))
     for off, route in ((-0.2, "dynamic"), (0.2, "static")):
         heights = [med(two_xx_rate(r) for r in s[t][route]) for t in shown]

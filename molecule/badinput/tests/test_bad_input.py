@@ -174,6 +174,10 @@ CASES = [
         r"^value of gunicorn_worker_class must be one of: [a-z, ]+, got: eventlet$",
     ),
     (
+        {"gunicorn_worker_class": "sync", "gunicorn_threads": 4},
+        r"^gunicorn_threads \(4\) must be 1 with gunicorn_worker_class sync: Gunicorn runs gthread workers",
+    ),
+    (
         {"gunicorn_wsgi_app": "not an entry point"},
         r"^gunicorn_wsgi_app \(not an entry point\) must be module:app or module:factory\(\)\.$",
     ),

@@ -1,5 +1,6 @@
 """Gunicorn under systemd: socket activation, a hardened unit, restarts that refuse nothing."""
 
+import re
 import shlex
 import time
 import uuid
@@ -57,6 +58,18 @@ def test_workers_are_two_per_core_plus_one(host):
     workers = host.run(f"pgrep -P {master}").stdout.split()
     assert len(workers) == min(2 * cores + 1, 9)
     assert {host.process.get(pid=int(pid)).user for pid in workers} == {APP}
+
+
+def test_workers_are_the_default_sync_model_one_thread_each(host):
+    # Gunicorn names the worker class it runs when it starts; with sync and
+    # threads above 1 it would run gthread, so each worker's threads are counted too.
+    with host.sudo():
+        started = host.check_output(f"journalctl -u {APP}.service -b -o cat --grep 'Using worker:' | tail -n 1")
+    assert started.endswith("Using worker: sync"), started
+    for pid in host.run(f"pgrep -P {main_pid(host)}").stdout.split():
+        with host.sudo():
+            status = host.file(f"/proc/{pid}/status").content_string
+        assert re.search(r"^Threads:\s+1$", status, re.M), f"worker {pid}: {status}"
 
 
 def test_unit_sandbox_exposure_is_low(host):

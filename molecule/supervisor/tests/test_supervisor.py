@@ -57,3 +57,13 @@ def test_killed_master_is_serving_again_within_10_seconds(host, wait_until_servi
         host.run_expect([0], f"kill -9 {before}")
     assert wait_until_serving(10) is not None
     assert supervised_pid(host, APP) != before
+
+
+def test_gunicorn_runs_the_worker_model_asked_for(host):
+    # This scenario asks for gthread (its scenario-vars), whose threads default to 4.
+    with host.sudo():
+        config = host.file(f"{BASE}/current/gunicorn.conf.py").content_string
+        log = host.file(f"/var/log/supervisor/{APP}.log").content_string
+    assert 'worker_class = "gthread"' in config and "threads = 4" in config
+    started = [line for line in log.splitlines() if "Using worker:" in line]
+    assert started and started[-1].endswith("Using worker: gthread"), started[-3:]
