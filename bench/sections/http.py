@@ -143,6 +143,7 @@ def report(h: dict, out: list[str], every: dict) -> None:
     # Where the page measured (d) twice with one config, their spread is (d)'s noise too.
     d_noise = max(ratio(rps("ds", "dynamic"), rps("d", "dynamic")), 1.0) if twin else 1.0
     dyn_ab = ratios(rps("a", "dynamic"), rps("b", "dynamic"))
+    p99_ab = ratios([r["p99_ms"] for r in s["a"]["dynamic"]], [r["p99_ms"] for r in s["b"]["dynamic"]])
     sta_ab = ratios(rps("a", "static"), rps("b", "static"))
     dyn_ad = ratios(rps("a", "dynamic"), rps("d", "dynamic"))
     noise_note = f", with (d)'s own noise of {d_noise:.2f} x" if d_noise > 1 else ""
@@ -154,6 +155,7 @@ def report(h: dict, out: list[str], every: dict) -> None:
         "| ratio (median of per-run ratios) | figure | target | |",
         "|---|---:|---:|---|",
         f"| (a) / (b), dynamic | {med(dyn_ab):.2f} x | ≥ 1.3 x | {verdict(dyn_ab, 1.3)} |",
+        f"| (a) / (b), dynamic p99 | {med(p99_ab):.2f} x | ≤ 1 x | {verdict(p99_ab, 1.0, at_least=False)} |",
         f"| (a) / (b), static | {med(sta_ab):.1f} x | ≥ 10 x | {verdict(sta_ab, 10)} |",
         f"| (a) / (d), dynamic{noise_note} | {med(dyn_ad):.2f} x | ≥ 0.85 x | {verdict(dyn_ad, 0.85, noise=d_noise)} |",
         f"| (d) / (d0), dynamic: the new Gunicorn defaults against the previous | "

@@ -61,8 +61,9 @@ def test_workers_are_two_per_core_plus_one(host):
 
 
 def test_workers_are_the_default_sync_model_one_thread_each(host):
-    # Gunicorn names the worker class it runs when it starts; with sync and
-    # threads above 1 it would run gthread, so each worker's threads are counted too.
+    # On a unix socket the default is sync. Gunicorn names the worker class it
+    # runs when it starts; with sync and threads above 1 it would run gthread,
+    # so each worker's threads are counted too.
     with host.sudo():
         started = host.check_output(f"journalctl -u {APP}.service -b -o cat --grep 'Using worker:' | tail -n 1")
     assert started.endswith("Using worker: sync"), started

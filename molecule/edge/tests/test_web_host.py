@@ -1,7 +1,7 @@
 """On the web host: Nginx checks every configuration before loading it; nftables is ours alone."""
 
 import pytest
-from labtest import unit_exposure
+from labtest import APP, BASE, unit_exposure
 
 testinfra_hosts = ["web1"]
 
@@ -70,3 +70,13 @@ def test_firewall_table_drops_by_default_and_other_tables_survive(host):
         host.run_expect([0], "nft delete table inet bystander")
     assert "table inet bystander" in tables
     assert "policy drop" in chain
+
+
+def test_gunicorn_on_tcp_runs_gthread_workers_by_default(host):
+    # This scenario binds Gunicorn on TCP, where the default worker class is
+    # gthread (sync on a unix socket): Gunicorn names the class when it starts.
+    with host.sudo():
+        started = host.check_output(f"journalctl -u {APP}.service -b -o cat --grep 'Using worker:' | tail -n 1")
+        config = host.file(f"{BASE}/current/gunicorn.conf.py").content_string
+    assert started.endswith("Using worker: gthread"), started
+    assert 'worker_class = "gthread"' in config and "threads = 4" in config
