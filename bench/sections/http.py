@@ -34,12 +34,6 @@ LABELS = {
     "d0": "(d0) = (d) with the previous defaults (access log on, max_requests 2000)",
     "dg": "(dg) = (d) with gthread workers, 4 threads (the previous default)",
 }
-# Results from before the worker default became sync: (a) and (d) ran gthread,
-# and (ds) was (d) with sync workers (or, in the oldest, with gthread again).
-GTHREAD_DEFAULT_LABELS = {
-    "a": "(a) ours: Nginx + TLS + Gunicorn (gthread), as deployed",
-    "ds": "(ds) = (d) with sync workers instead of gthread",
-}
 # What "dg" runs: the other worker model, gthread as the default was before.
 GTHREAD = 'worker_class = "gthread"\nthreads = 4'
 # The previous defaults that "d0" runs with: gunicorn_access_log was on, and
@@ -64,11 +58,10 @@ APP_UNITS = {
     "d": "bench-gunicorn-8001.service",
     "d0": "bench-gunicorn-8002.service",
     "dg": "bench-gunicorn-8003.service",
-    "ds": "bench-gunicorn-8003.service",
 }
 
 
-APP_ROUTES = {("a", "dynamic")} | {(t, r) for t in ("d", "d0", "dg", "ds") for r in ROUTES}
+APP_ROUTES = {("a", "dynamic")} | {(t, r) for t in ("d", "d0", "dg") for r in ROUTES}
 
 
 def measure(runs: int) -> None:
@@ -109,10 +102,6 @@ def measure(runs: int) -> None:
 
 def report(h: dict, out: list[str], every: dict) -> None:
     s = h["samples"]
-    labels = labels_for(h)
-    if "ds" in s and "sync_threads" not in h:
-        # Figures from before the fix: Gunicorn runs gthread for "sync" when threads > 1.
-        labels["ds"] = "(ds) = (d) asked for sync workers but kept 4 threads, so Gunicorn ran gthread: (d) again"
     out += [
         "",
         f"wrk, {h['connections']} connections, 2 threads, {h['seconds']} s a run, {h['runs']} runs, run on the serving "
@@ -124,7 +113,7 @@ def report(h: dict, out: list[str], every: dict) -> None:
         "| target | route | 2xx answers/s | of the ceiling | p50 ms | p99 ms | non-2xx answers | socket errors |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for t, label in labels.items():
+    for t, label in LABELS.items():
         if t not in s:
             continue
         for route in ("dynamic", "static"):
@@ -134,19 +123,10 @@ def report(h: dict, out: list[str], every: dict) -> None:
     def rps(t: str, route: str) -> list[float]:
         return [two_xx_rate(r) for r in s.get(t, {}).get(route, [])]
 
-    twin = "sync_threads" not in h and "ds" in s
-    other = "dg" if "dg" in s else "ds"
-    other_what = {
-        "dg": "gthread workers against our sync",
-        "ds": "the same config twice" if twin else "sync workers against our gthread",
-    }[other]
-    # Where the page measured (d) twice with one config, their spread is (d)'s noise too.
-    d_noise = max(ratio(rps("ds", "dynamic"), rps("d", "dynamic")), 1.0) if twin else 1.0
     dyn_ab = ratios(rps("a", "dynamic"), rps("b", "dynamic"))
     p99_ab = ratios([r["p99_ms"] for r in s["a"]["dynamic"]], [r["p99_ms"] for r in s["b"]["dynamic"]])
     sta_ab = ratios(rps("a", "static"), rps("b", "static"))
     dyn_ad = ratios(rps("a", "dynamic"), rps("d", "dynamic"))
-    noise_note = f", with (d)'s own noise of {d_noise:.2f} x" if d_noise > 1 else ""
     out += [
         "",
         "A verdict is met or missed only when every run is on the same side of the target; otherwise it is "
@@ -157,23 +137,15 @@ def report(h: dict, out: list[str], every: dict) -> None:
         f"| (a) / (b), dynamic | {med(dyn_ab):.2f} x | ≥ 1.3 x | {verdict(dyn_ab, 1.3)} |",
         f"| (a) / (b), dynamic p99 | {med(p99_ab):.2f} x | ≤ 1 x | {verdict(p99_ab, 1.0, at_least=False)} |",
         f"| (a) / (b), static | {med(sta_ab):.1f} x | ≥ 10 x | {verdict(sta_ab, 10)} |",
-        f"| (a) / (d), dynamic{noise_note} | {med(dyn_ad):.2f} x | ≥ 0.85 x | {verdict(dyn_ad, 0.85, noise=d_noise)} |",
+        f"| (a) / (d), dynamic | {med(dyn_ad):.2f} x | ≥ 0.85 x | {verdict(dyn_ad, 0.85)} |",
         f"| (d) / (d0), dynamic: the new Gunicorn defaults against the previous | "
         f"{ratio(rps('d', 'dynamic'), rps('d0', 'dynamic')):.2f} x | | |",
-        f"| ({other}) / (d), dynamic: {other_what} | {ratio(rps(other, 'dynamic'), rps('d', 'dynamic')):.2f} x | | |",
+        f"| (dg) / (d), dynamic: gthread workers against our sync | "
+        f"{ratio(rps('dg', 'dynamic'), rps('d', 'dynamic')):.2f} x | | |",
         f"| (a) / (c), dynamic | {ratio(rps('a', 'dynamic'), rps('c', 'dynamic')):.2f} x | | |",
         "",
     ]
-    request_log_table(labels, s, out)
-
-
-def labels_for(h: dict) -> dict:
-    """The targets' labels for these results: the page's current ones, or those of a run on the gthread default."""
-    if "dg" in h["samples"]:
-        return dict(LABELS)
-    return {t: GTHREAD_DEFAULT_LABELS.get(t, label) for t, label in LABELS.items() if t != "dg"} | {
-        "ds": GTHREAD_DEFAULT_LABELS["ds"]
-    }
+    request_log_table(LABELS, s, out)
 
 
 def request_log_table(labels: dict, s: dict, out: list[str]) -> None:
@@ -187,7 +159,7 @@ def request_log_table(labels: dict, s: dict, out: list[str]) -> None:
         "",
         "The app logs a line for every request it serves; after each run the journal of its unit is counted "
         "against wrk's answers. journald's rate limit is the unit's own (`gunicorn_log_rate_limit_*`, the same "
-        f"for the units of (d), (d0) and ({'dg' if 'dg' in s else 'ds'})). wrk does not count the requests "
+        "for the units of (d), (d0) and (dg)). wrk does not count the requests "
         "in flight when it stops, which the app still logs, so a run may log a few more lines than it has "
         "answers; missing counts each run's shortfall.",
         "",
@@ -207,7 +179,7 @@ def request_log_table(labels: dict, s: dict, out: list[str]) -> None:
 
 def chart(ax, d: dict) -> None:
     s = d["samples"]
-    shown = [t for t in labels_for(d) if t in s]
+    shown = [t for t in LABELS if t in s]
     xs = range(len(shown))
     for off, route in ((-0.2, "dynamic"), (0.2, "static")):
         heights = [med(two_xx_rate(r) for r in s[t][route]) for t in shown]
