@@ -67,7 +67,9 @@ def test_workers_are_the_default_sync_model_one_thread_each(host):
     with host.sudo():
         started = host.check_output(f"journalctl -u {APP}.service -b -o cat --grep 'Using worker:' | tail -n 1")
     assert started.endswith("Using worker: sync"), started
-    for pid in host.run(f"pgrep -P {main_pid(host)}").stdout.split():
+    workers = host.run(f"pgrep -P {main_pid(host)}").stdout.split()
+    assert workers, "the service has no workers"
+    for pid in workers:
         with host.sudo():
             status = host.file(f"/proc/{pid}/status").content_string
         assert re.search(r"^Threads:\s+1$", status, re.M), f"worker {pid}: {status}"
