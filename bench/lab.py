@@ -69,9 +69,11 @@ def write_inventories() -> None:
     """One inventory per layout, all on the same lab; lab settings as inventory/local has them."""
     STATE.mkdir(parents=True, exist_ok=True)
     DEFAULT_CFG.write_text(
-        "# Ansible's defaults, but for where this project's roles and collections are.\n"
+        "# Ansible's defaults, but for where this project's roles, their action and collections are.\n"
         "[defaults]\n"
         f"roles_path = {ROOT}/roles\n"
+        f"action_plugins = {ROOT}/plugins/action\n"
+        f"library = {ROOT}/plugins/modules\n"
         f"collections_path = {ROOT}/.cache/collections:~/.ansible/collections:/usr/share/ansible/collections\n"
     )
     layouts = {

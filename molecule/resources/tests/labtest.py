@@ -171,6 +171,16 @@ class Run:
     def tail(self, chars: int = 3000) -> str:
         return self.output[-chars:]
 
+    def tasks(self, host: str, status: str = "changed") -> list[str]:
+        """The tasks and handlers ("role : name") that reported STATUS (ok, changed,
+        skipping, failed) for HOST, in the order they ran; a loop counts once."""
+        found = []
+        sections = re.split(r"^(?:TASK|RUNNING HANDLER) \[(.*?)\] \**$", self.stdout, flags=re.M)
+        for name, body in zip(sections[1::2], sections[2::2], strict=True):
+            if re.search(rf"^{status}: \[{re.escape(host)}\]", body, re.M):
+                found.append(name)
+        return found
+
 
 def run_playbook(
     playbook: str | os.PathLike,
