@@ -56,8 +56,9 @@ class ActionModule(ActionBase):
 
         if APT_BINDING not in installed:
             if self._task.check_mode:
-                # No apt module without its binding: say what a real run would install.
-                message = "Would install: " + ", ".join(missing)
+                # No apt module without its binding: say what a real run would
+                # install, the binding included.
+                message = "Would install: " + ", ".join(dict.fromkeys([APT_BINDING, *missing]))
                 result.update(changed=True, msg=message)
                 if self._task.diff:
                     result["diff"] = {"prepared": message + "\n"}
@@ -78,6 +79,8 @@ class ActionModule(ActionBase):
         result.update(
             self._execute_module(module_name="ansible.builtin.apt", module_args=module_args, task_vars=task_vars)
         )
+        # The module's folder, where one was made (no pipelining).
+        self._remove_tmp_path(self._connection._shell.tmpdir)
         result["missing"] = missing
         if APT_BINDING not in installed:
             result["changed"] = True

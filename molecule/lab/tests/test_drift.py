@@ -34,11 +34,14 @@ def converge(host, *args: str, extra: dict | None = None) -> Converge:
 
 @pytest.fixture(scope="module")
 def drifted(host):
-    """The package removed by hand; the next run asks for a stricter sshd setting."""
+    """A base package removed by hand, and python3-apt, without which the apt module
+    cannot run (dpkg --force-depends: unattended-upgrades needs it); the next run asks
+    for a stricter sshd setting."""
     with host.sudo():
         host.run_expect([0], f"DEBIAN_FRONTEND=noninteractive apt-get remove -y -q {PACKAGE}")
+        host.run_expect([0], "dpkg --remove --force-depends python3-apt")
     checked = converge(host, "--check", "--diff", extra={"common_ssh_max_auth_tries": 2})
-    still_missing = not host.package(PACKAGE).is_installed
+    still_missing = [name for name in (PACKAGE, "python3-apt") if not host.package(name).is_installed]
     applied = converge(host, extra={"common_ssh_max_auth_tries": 2})
     with host.sudo():
         effective = host.check_output("sshd -T | grep '^maxauthtries '")
@@ -47,28 +50,34 @@ def drifted(host):
 
 @pytest.fixture(scope="module")
 def restored(host, drifted):
-    """The inventory's setting again, then a run with nothing to do."""
+    """The package removed again (python3-apt stays); --check, then the inventory's
+    setting again, then a run with nothing to do."""
+    with host.sudo():
+        host.run_expect([0], f"DEBIAN_FRONTEND=noninteractive apt-get remove -y -q {PACKAGE}")
+    checked = converge(host, "--check", "--diff")
     back = converge(host)
     with host.sudo():
         effective = host.check_output("sshd -T | grep '^maxauthtries '")
-    return back, effective, converge(host)
+    return checked, back, effective, converge(host)
 
 
-def test_check_reports_the_removed_package_and_the_setting_and_changes_nothing(drifted):
+def test_check_without_the_apt_module_says_what_it_would_install_and_changes_nothing(drifted):
     checked, still_missing, _, _ = drifted
     assert checked.run.rc == 0, checked.run.tail()
     # The reload a real run would do is reported too; nothing is reloaded.
     assert checked.run.tasks("host-a") == [PACKAGES, DROP_IN, RELOAD], checked.run.tail()
-    # apt's own account of what it would do, printed by --diff.
-    assert f"The following NEW packages will be installed:\n  {PACKAGE}\n" in checked.run.stdout
+    assert f"Would install: python3-apt, {PACKAGE}\n" in checked.run.stdout, checked.run.tail()
     assert "-MaxAuthTries 3\n+MaxAuthTries 2\n" in checked.run.stdout, checked.run.tail()
-    assert still_missing
+    assert still_missing == [PACKAGE, "python3-apt"]
 
 
-def test_the_next_converge_installs_the_removed_package_again(host, drifted):
+def test_the_next_converge_installs_the_apt_module_and_the_removed_package_again(host, drifted):
     _, _, applied, _ = drifted
     assert applied.run.rc == 0, applied.run.tail()
+    assert host.package("python3-apt").is_installed
     assert host.package(PACKAGE).is_installed
+    with host.sudo():
+        assert host.run("apt-get check").rc == 0
 
 
 def test_the_next_converge_changes_only_what_drifted(drifted):
@@ -83,17 +92,24 @@ def test_a_changed_sshd_setting_is_live_and_proven_over_a_new_login(drifted):
     assert applied.logins == 2, applied.logins
 
 
+def test_check_with_the_apt_module_prints_apts_own_account(restored):
+    checked, _, _, _ = restored
+    assert checked.run.rc == 0, checked.run.tail()
+    assert checked.run.tasks("host-a") == [PACKAGES, DROP_IN, RELOAD], checked.run.tail()
+    assert f"The following NEW packages will be installed:\n  {PACKAGE}\n" in checked.run.stdout
+
+
 def test_setting_it_back_is_proven_too(restored):
-    back, effective, _ = restored
+    _, back, effective, _ = restored
     assert back.run.rc == 0, back.run.tail()
     assert effective == "maxauthtries 3"
-    assert back.run.tasks("host-a") == [DROP_IN, RELOAD], back.run.tail()
+    assert back.run.tasks("host-a") == [PACKAGES, DROP_IN, RELOAD], back.run.tail()
     assert PROVE in back.run.tasks("host-a", "ok")
     assert back.logins == 2, back.logins
 
 
 def test_a_run_with_nothing_to_do_logs_in_once_and_proves_nothing(restored):
-    _, _, again = restored
+    _, _, _, again = restored
     assert again.run.rc == 0, again.run.tail()
     assert again.run.tasks("host-a") == [], again.run.tail()
     assert PROVE not in again.run.tasks("host-a", "ok")
