@@ -69,7 +69,8 @@ def report(c: dict, out: list[str], every: dict) -> None:
         f"`site.yml` on one host that is load balancer and app server, {c['runs']} runs each, "
         f"{order_text(c)}. Cold: a bare lab host made anew from the base image, until it answers HTTPS with a "
         "certificate from the ACME server. No-op: `site.yml` again right after. Ansible's defaults: an "
-        "ansible.cfg with only the roles' and collections' paths. Floor: `apt-get update && apt-get install` of the "
+        "ansible.cfg with only the paths of the roles, their package action and the collections. "
+        "Floor: `apt-get update && apt-get install` of the "
         f"{len(c['packages'])} packages our roles install, on a bare host.",
         "",
         "| | cold s | no-op s | no-op changed |",
