@@ -131,7 +131,9 @@ def journal_count(host, since: str, unit: str, mark: str, expected: int) -> int:
     count, deadline = -1, time.time() + 60
     while True:
         with host.sudo():
-            found = host.run(f"journalctl -u {unit} --since {shlex.quote(since)} -o cat | grep -c -- {shlex.quote(mark)}")
+            found = host.run(
+                f"journalctl -u {unit} --since {shlex.quote(since)} -o cat | grep -c -- {shlex.quote(mark)}"
+            )
         now = int(found.stdout.strip() or 0)
         if now in (expected, count) or time.time() > deadline:
             return now
