@@ -9,6 +9,7 @@ run (labtest.Marker: change times, so chmod and chown count too).
 """
 
 import re
+import shlex
 
 import pytest
 from labtest import PROJECT, Marker, failure_messages, run_playbook
@@ -27,17 +28,6 @@ VALID = {
 # (bad settings, what one failure message must say, leading with the setting's
 # name and its value, but for secrets, whose values are never printed). Matched with re.M.
 CASES = [
-    # The facts say what the host runs; overriding them stands for a host of
-    # another release (this one runs Debian 13).
-    (
-        {"ansible_distribution_major_version": "11", "ansible_distribution_release": "bullseye"},
-        r"^ansible_distribution Debian 11 \(bullseye\) on app1 is not supported: the roles support"
-        r" Debian 12 \(bookworm\) and Debian 13 \(trixie\)\.$",
-    ),
-    (
-        {"ansible_distribution": "Ubuntu", "ansible_distribution_major_version": "24"},
-        r"^ansible_distribution Ubuntu 24 \(\w+\) on app1 is not supported: the roles support Debian 12",
-    ),
     ({"common_app_user": "Bad User"}, r"^common_app_user \(Bad User\) must be a lower-case system name"),
     ({"common_app_user": "root"}, r"^common_app_user \(root\) must be neither root nor the SSH account Ansible uses"),
     (
@@ -232,15 +222,68 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("bad", "message"), CASES, ids=[next(iter(bad)) for bad, _ in CASES])
-def test_bad_setting_stops_site_yml_before_any_change(host, bad, message):
+# Hosts of another release: Ansible's facts come from the host's
+# /etc/os-release and, on Debian, /etc/debian_version (this host runs Debian
+# 13). For the run, they hold what those systems ship.
+OTHER_SYSTEMS = {
+    "debian-11": (
+        {
+            "/etc/os-release": 'PRETTY_NAME="Debian GNU/Linux 11 (bullseye)"\nNAME="Debian GNU/Linux"\n'
+            'VERSION_ID="11"\nVERSION="11 (bullseye)"\nVERSION_CODENAME=bullseye\nID=debian\n',
+            "/etc/debian_version": "11.11\n",
+        },
+        r"^ansible_distribution Debian 11 \(bullseye\) on app1 is not supported: the roles support"
+        r" Debian 12 \(bookworm\) and Debian 13 \(trixie\)\.$",
+    ),
+    "ubuntu-24.04": (
+        {
+            "/etc/os-release": 'PRETTY_NAME="Ubuntu 24.04.1 LTS"\nNAME="Ubuntu"\nVERSION_ID="24.04"\n'
+            'VERSION="24.04.1 LTS (Noble Numbat)"\nVERSION_CODENAME=noble\nID=ubuntu\nID_LIKE=debian\n'
+            "UBUNTU_CODENAME=noble\n",
+        },
+        r"^ansible_distribution Ubuntu 24 \(noble\) on app1 is not supported: the roles support Debian 12",
+    ),
+}
+
+
+def refused_before_any_change(host, extra: dict, message: str) -> None:
+    """site.yml with EXTRA fails, one failure message matches MESSAGE, and
+    nothing on the host changed."""
     with Marker(host) as changed:
-        run = run_playbook(PROJECT / "playbooks/site.yml", extra=VALID | bad, timeout=300)
+        run = run_playbook(PROJECT / "playbooks/site.yml", extra=extra, timeout=300)
         assert changed() == []
     assert run.rc != 0, run.tail()
     messages = failure_messages(run.output)
     assert any(re.search(message, text, re.M) for text in messages), messages or run.tail()
     assert run.recap()["app1"]["changed"] == 0, run.recap()
     # No secret value, valid or bad, is ever printed.
-    for secret in [SECRET, *bad.get("app_secret_environment", {}).values()]:
+    for secret in [SECRET, *extra.get("app_secret_environment", {}).values()]:
         assert secret not in run.output
+
+
+@pytest.mark.parametrize(("bad", "message"), CASES, ids=[next(iter(bad)) for bad, _ in CASES])
+def test_bad_setting_stops_site_yml_before_any_change(host, bad, message):
+    refused_before_any_change(host, VALID | bad, message)
+
+
+@pytest.mark.parametrize(("files", "message"), OTHER_SYSTEMS.values(), ids=OTHER_SYSTEMS)
+def test_a_host_of_another_release_stops_site_yml_before_any_change(host, files, message):
+    # Each file (/etc/os-release a symlink) is moved aside within /etc and
+    # moved back afterwards: the same inode, link and content as before.
+    moved = []
+    try:
+        with host.sudo():
+            for path, content in files.items():
+                host.run_expect([0], f"mv -T {path} {path}.badinput-saved")
+                moved.append(path)
+                host.run_expect([0], f"printf %s {shlex.quote(content)} > {path}")
+                assert host.file(path).content_string == content
+        refused_before_any_change(host, VALID, message)
+    finally:
+        with host.sudo():
+            for path in moved:
+                host.run_expect([0], f"mv -T -f {path}.badinput-saved {path}")
+    with host.sudo():
+        assert host.file("/etc/os-release").linked_to == "/usr/lib/os-release"
+        assert host.file("/etc/os-release").content_string.startswith('PRETTY_NAME="Debian GNU/Linux 13 (trixie)"')
+        assert host.file("/etc/debian_version").content_string.startswith("13.")
