@@ -2,7 +2,8 @@
 
 Creates its own lab ("bench": containers bench-<host> on the lab-bench network),
 runs every section, keeps each section's raw figures in bench/results/ (kept in
-the repository, so the page can be written again from them on any clone), and
+the repository, so the page can be written again from them on any clone), with
+when they were measured and an id of the code measured (lab.code_id), and
 writes docs/benchmarks.md and docs/benchmarks.png from them.
 
   python bench/bench.py [--runs 5] [--only ceiling,http,static,workers,disruption,converge,scale,tls,data]

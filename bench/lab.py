@@ -6,6 +6,7 @@ gets the same settings."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -231,8 +232,34 @@ def wheels() -> list[Path]:
     return sorted(out.glob("flaskapp-1.0.[12]-*.whl"))
 
 
+# The project's code that the figures are about: what the roles deploy and how
+# Ansible drives it. The bench's own code and the lab are not part of it.
+CODE_PATHS = ("ansible.cfg", "app", "group_vars", "playbooks", "plugins", "roles")
+
+
+def code_id(commit: str | None = None) -> str:
+    """Names the content of CODE_PATHS: the first 12 hex digits of a SHA-256 over
+    each tracked file's blob hash and path, sorted by path. Of the working tree
+    (its files as they are, committed or not) or, with commit, of that commit,
+    which gives the same id for the same content: a section saved on a clean
+    tree can be traced to every commit with its code."""
+    git = ["git", "-C", str(ROOT)]
+    if commit:
+        # "<mode> blob <hash>\t<path>" for each file, NUL-terminated.
+        listing = run([*git, "ls-tree", "-rz", commit, "--", *CODE_PATHS]).stdout.split("\0")
+        pairs = [(e.split("\t", 1)[1], e.split()[2]) for e in listing if e]
+    else:
+        paths = [p for p in run([*git, "ls-files", "-z", "--", *CODE_PATHS]).stdout.split("\0") if p]
+        paths = [p for p in paths if (ROOT / p).is_file()]
+        blobs = run([*git, "hash-object", "--stdin-paths"], input="\n".join(paths)).stdout.split()
+        pairs = list(zip(paths, blobs, strict=True))
+    text = "".join(f"{blob} {path}\n" for path, blob in sorted(pairs))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 def save(section: str, data: dict) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     data["when"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    data["code"] = code_id()
     (RESULTS / f"{section}.json").write_text(json.dumps(data, indent=1))
     log(f"{section}: saved {RESULTS / (section + '.json')}")

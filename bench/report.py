@@ -52,6 +52,20 @@ def findings(data: dict) -> list[str]:
     return [*head, body.strip(), ""]
 
 
+def code_line(data: dict) -> str:
+    """Whether every section measured the same code (lab.code_id: the content of
+    the roles, playbooks, plugins, group_vars, app and ansible.cfg)."""
+    codes: dict[str, list[str]] = {}
+    for name, figures in data.items():
+        codes.setdefault(figures.get("code", "unknown"), []).append(name)
+    if len(codes) == 1:
+        (code,) = codes
+        if code != "unknown":
+            return f"Every section measured the same code: `{code}` (`bench/lab.py` code_id)."
+    parts = "; ".join(f"`{code}`: {', '.join(names)}" for code, names in codes.items())
+    return f"**The sections measured different code** (`bench/lab.py` code_id; unknown: saved without it): {parts}."
+
+
 def write(results: Path, docs: Path) -> None:
     data = load(results)
     if not data:
@@ -67,6 +81,8 @@ def write(results: Path, docs: Path) -> None:
         "![benchmarks](benchmarks.png)",
         "",
         "Sections measured: " + ", ".join(f"{k} ({v['when']})" for k, v in data.items()) + ".",
+        "",
+        code_line(data),
         "",
     ]
     # Each section under its number in the page's order, whether or not this run measured it.

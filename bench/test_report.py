@@ -33,6 +33,16 @@ def test_findings_about_other_runs_are_marked_stale():
     assert any("earlier runs than the tables above" in line for line in lines)
 
 
+def test_the_page_says_whether_every_section_measured_the_same_code():
+    same = {"http": {"code": "abc"}, "scale": {"code": "abc"}}
+    assert report.code_line(same) == "Every section measured the same code: `abc` (`bench/lab.py` code_id)."
+    mixed = {"http": {"code": "abc"}, "scale": {"code": "def"}, "tls": {}}
+    line = report.code_line(mixed)
+    assert line.startswith("**The sections measured different code**")
+    assert "`abc`: http; `def`: scale; `unknown`: tls" in line
+    assert report.code_line({"tls": {}}).startswith("**The sections measured different code**")
+
+
 def test_converge_order_is_told_from_the_figures():
     assert converge.order_text({"order": [["ours", "defaults"], ["defaults", "ours"]]}) == (
         "the first of each run: ours, defaults"
@@ -196,3 +206,26 @@ def test_split_layout_static_is_judged_against_the_hand_made_in_the_same_run():
     # Per-run ratios 15 x and 8 x: one run on each side of 10 x.
     assert "| (s) / (b), static | 11.5 x | ≥ 10 x | inside noise (8.00 to 15.00 x) |" in out
     assert "| (s) / (s0), static | 20.0 x | | |" in out
+
+
+def test_the_code_id_names_the_content_of_the_code_paths_committed_or_not(tmp_path, monkeypatch):
+    import subprocess
+
+    import lab
+
+    def git(*args):
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    monkeypatch.setattr(lab, "ROOT", tmp_path)
+    git("init", "-q")
+    for path in ("roles/r/tasks/main.yml", "app/a.py", "bench/bench.py"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(f"{path}\n")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "one")
+    committed = lab.code_id("HEAD")
+    assert committed == lab.code_id()
+    (tmp_path / "bench/bench.py").write_text("changed\n")
+    assert lab.code_id() == committed
+    (tmp_path / "app/a.py").write_text("changed\n")
+    assert lab.code_id() != committed
