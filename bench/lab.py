@@ -233,16 +233,17 @@ def wheels() -> list[Path]:
 
 
 # The project's code that the figures are about: what the roles deploy and how
-# Ansible drives it. The bench's own code and the lab are not part of it.
+# Ansible drives it. The bench's own code, the lab and the documentation
+# (Markdown files) are not part of it.
 CODE_PATHS = ("ansible.cfg", "app", "group_vars", "playbooks", "plugins", "roles")
 
 
 def code_id(commit: str | None = None) -> str:
-    """Names the content of CODE_PATHS: the first 12 hex digits of a SHA-256 over
-    each tracked file's blob hash and path, sorted by path. Of the working tree
-    (its files as they are, committed or not) or, with commit, of that commit,
-    which gives the same id for the same content: a section saved on a clean
-    tree can be traced to every commit with its code."""
+    """Names the content of CODE_PATHS: the first 12 hex digits of a SHA-256 over each
+    tracked file's blob hash and path, sorted by path, Markdown files left out. Of
+    the working tree (its files as they are, committed or not) or, with commit, of
+    that commit, which gives the same id for the same content: a section saved on a
+    clean tree can be traced to every commit with its code."""
     git = ["git", "-C", str(ROOT)]
     if commit:
         # "<mode> blob <hash>\t<path>" for each file, NUL-terminated.
@@ -253,7 +254,7 @@ def code_id(commit: str | None = None) -> str:
         paths = [p for p in paths if (ROOT / p).is_file()]
         blobs = run([*git, "hash-object", "--stdin-paths"], input="\n".join(paths)).stdout.split()
         pairs = list(zip(paths, blobs, strict=True))
-    text = "".join(f"{blob} {path}\n" for path, blob in sorted(pairs))
+    text = "".join(f"{blob} {path}\n" for path, blob in sorted(pairs) if not path.endswith(".md"))
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 

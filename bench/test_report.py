@@ -218,7 +218,7 @@ def test_the_code_id_names_the_content_of_the_code_paths_committed_or_not(tmp_pa
 
     monkeypatch.setattr(lab, "ROOT", tmp_path)
     git("init", "-q")
-    for path in ("roles/r/tasks/main.yml", "app/a.py", "bench/bench.py"):
+    for path in ("roles/r/tasks/main.yml", "roles/r/README.md", "app/a.py", "bench/bench.py"):
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text(f"{path}\n")
     git("add", ".")
@@ -226,6 +226,7 @@ def test_the_code_id_names_the_content_of_the_code_paths_committed_or_not(tmp_pa
     committed = lab.code_id("HEAD")
     assert committed == lab.code_id()
     (tmp_path / "bench/bench.py").write_text("changed\n")
+    (tmp_path / "roles/r/README.md").write_text("changed\n")
     assert lab.code_id() == committed
     (tmp_path / "app/a.py").write_text("changed\n")
     assert lab.code_id() != committed
