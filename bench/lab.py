@@ -240,20 +240,28 @@ CODE_PATHS = ("ansible.cfg", "app", "group_vars", "playbooks", "plugins", "roles
 
 def code_id(commit: str | None = None) -> str:
     """Names the content of CODE_PATHS: the first 12 hex digits of a SHA-256 over each
-    tracked file's blob hash and path, sorted by path, Markdown files left out. Of
-    the working tree (its files as they are, committed or not) or, with commit, of
-    that commit, which gives the same id for the same content: a section saved on a
-    clean tree can be traced to every commit with its code."""
+    file's blob hash and path, sorted by path, Markdown files left out. Of the working
+    tree (its files as they are: tracked ones, committed or not, and new ones git does
+    not ignore) or, with commit, of that commit, which gives the same id for the same
+    content: a section saved on a clean tree can be traced to every commit with its
+    code."""
     git = ["git", "-C", str(ROOT)]
     if commit:
         # "<mode> blob <hash>\t<path>" for each file, NUL-terminated.
         listing = run([*git, "ls-tree", "-rz", commit, "--", *CODE_PATHS]).stdout.split("\0")
         pairs = [(e.split("\t", 1)[1], e.split()[2]) for e in listing if e]
     else:
-        paths = [p for p in run([*git, "ls-files", "-z", "--", *CODE_PATHS]).stdout.split("\0") if p]
-        paths = [p for p in paths if (ROOT / p).is_file()]
-        blobs = run([*git, "hash-object", "--stdin-paths"], input="\n".join(paths)).stdout.split()
-        pairs = list(zip(paths, blobs, strict=True))
+        # Tracked files and new ones not ignored, as they are on disk (a link as
+        # its target's path, the way git stores it).
+        listed = run([*git, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *CODE_PATHS])
+        paths = sorted({p for p in listed.stdout.split("\0") if p and os.path.lexists(ROOT / p)})
+        links = {p: os.readlink(ROOT / p) for p in paths if (ROOT / p).is_symlink()}
+        files = [p for p in paths if p not in links]
+        blobs = run([*git, "hash-object", "--stdin-paths"], input="\n".join(files)).stdout.split()
+        for path, target in links.items():
+            files.append(path)
+            blobs.append(run([*git, "hash-object", "--stdin"], input=target).stdout.strip())
+        pairs = list(zip(files, blobs, strict=True))
     text = "".join(f"{blob} {path}\n" for path, blob in sorted(pairs) if not path.endswith(".md"))
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 

@@ -208,7 +208,7 @@ def test_split_layout_static_is_judged_against_the_hand_made_in_the_same_run():
     assert "| (s) / (s0), static | 20.0 x | | |" in out
 
 
-def test_the_code_id_names_the_content_of_the_code_paths_committed_or_not(tmp_path, monkeypatch):
+def test_the_code_id_names_the_content_of_the_code_paths_as_they_are_on_disk(tmp_path, monkeypatch):
     import subprocess
 
     import lab
@@ -228,5 +228,12 @@ def test_the_code_id_names_the_content_of_the_code_paths_committed_or_not(tmp_pa
     (tmp_path / "bench/bench.py").write_text("changed\n")
     (tmp_path / "roles/r/README.md").write_text("changed\n")
     assert lab.code_id() == committed
-    (tmp_path / "app/a.py").write_text("changed\n")
+    (tmp_path / "roles/r/tasks/new.yml").write_text("not committed yet\n")
     assert lab.code_id() != committed
+    (tmp_path / "roles/r/tasks/new.yml").unlink()
+    (tmp_path / "app/link.py").symlink_to("a.py")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "a link")
+    assert lab.code_id() == lab.code_id("HEAD") != committed
+    (tmp_path / "app/a.py").write_text("changed\n")
+    assert lab.code_id() != lab.code_id("HEAD")
