@@ -29,9 +29,11 @@ class Converge:
 
 def converge(host, *args: str, extra: dict | None = None) -> Converge:
     """The run, and the logins sshd logged from just before it to its end. Not later:
-    the read of the journal logs in itself when this test's own SSH connection was
-    idle longer than ControlPersist during a slow run. The lab's hosts are containers
-    on this machine's kernel, so the journal's times and the controller's are one clock."""
+    the read of the journal goes over this test's own SSH connection, which has to
+    log in again when a slow run kept it idle longer than ControlPersist (the likely
+    cause of one login too many in each of three checks on a slow night). The lab's
+    hosts are containers on this machine's kernel: the journal's times and the
+    controller's are one clock."""
     cursor = host.check_output("journalctl --show-cursor -n 0 -q | sed -n 's/^-- cursor: //p'")
     run = run_playbook("converge.yml", "-l", "host-a", *args, extra=extra)
     ended = time.time()
