@@ -124,7 +124,9 @@ def test_a_failing_release_is_rolled_back_whole_and_stops_the_rollout(phase, che
     assert message[1] == "app1"
     assert re.search(check, message[2]), message[2]
     if logged:
-        assert re.search(r"The app server logged: .*" + logged, message[2]), message[2]
+        assert re.search(r"The app server logged: .*" + logged, message[2]), (
+            f"{message[2]}\napp1's app server logged during the run:\n{run['app1_log']}"
+        )
     # The message says what every host serves now (code and configuration) and that none is drained.
     assert message[3] == before_run["hosts"]["app1"]["current"]
     now = dict(part.split(" serves ") for part in re.split(r";\s+", message[4]))
