@@ -190,6 +190,7 @@ CASES = [
     ),
     ({"nginx_proxy_read_timeout": "forever"}, r"^nginx_proxy_read_timeout \(forever\) must be an Nginx time"),
     ({"nginx_static_url": "static"}, r"^nginx_static_url \(static\) must be a URL path that starts and ends with /"),
+    ({"nginx_static_open_files": -1}, r"^nginx_static_open_files \(-1\) must be 0 or more\.$"),
     (
         {"nginx_static_builds_root": "/srv/flaskapp/static"},
         r"^nginx_static_builds_root \(/srv/flaskapp/static\) and nginx_static_root"

@@ -11,7 +11,7 @@ import re
 import shlex
 
 import pytest
-from labtest import APP, BASE, EPHEMERAL, LoadRecord, assert_load_covers, epoch, lab_host
+from labtest import APP, BASE, EPHEMERAL, LoadRecord, assert_load_covers, epoch, files_nginx_holds_open, lab_host
 
 testinfra_hosts = ["client1"]
 
@@ -140,3 +140,15 @@ def test_a_link_among_a_builds_files_is_never_followed(host):
     # Not answered from lb1's disk: passed to the app, which has no such file.
     assert head.startswith("http/2 404"), head
     assert "x-request-id" in head, head
+
+
+def test_the_load_balancer_keeps_a_builds_files_open_between_requests(host):
+    """nginx_static_open_files: a file lb1 answered stays open in the worker that answered it (a build's
+    files never change in place), so the next request for it looks nothing up on disk."""
+    url = re.findall(r'href="(/static/[^"]+)"', host.check_output(f"{CURL} {SITE}/"))[0].replace("&amp;", "&")
+    path = f"{EDGE_STATIC}/{build_named(url)}/{url.split('?')[0].removeprefix('/static/')}"
+    # Two Nginx workers on two cores: enough requests that each answers some.
+    for _ in range(8):
+        head, _ = head_and_body(host, url)
+        assert head.startswith("http/2 200"), head
+    assert path in files_nginx_holds_open(lab_host("lb1"))

@@ -6,7 +6,7 @@ import time
 
 import pytest
 from conftest import SITE
-from labtest import Load, answering_ports, assert_load_covers
+from labtest import Load, answering_ports, assert_load_covers, files_nginx_holds_open
 
 testinfra_hosts = ["client1"]
 
@@ -93,6 +93,15 @@ def test_static_asset_comes_from_nginx_with_cache_headers(curl):
     # The app tags every answer with X-Request-ID: this one never reached it.
     assert "x-request-id" not in headers
     assert "x-content-type-options: nosniff" in headers
+
+
+def test_nginx_keeps_no_static_file_open_where_current_switches(curl, web):
+    """nginx_static_root is current's folder: a switch of current changes what its paths hold, so
+    Nginx must look each file up anew (no open_file_cache there), or it would answer the old release's."""
+    for _ in range(8):
+        assert curl(f"-o /dev/null -w '%{{http_code}}' https://{SITE}/static/app.css") == "200"
+    held = [path for path in files_nginx_holds_open(web) if "/static/" in path]
+    assert held == []
 
 
 def test_the_page_asks_for_its_own_builds_static_files(curl):

@@ -137,6 +137,14 @@ def lynis_audit(host: testinfra.host.Host) -> LynisAudit:
     return LynisAudit(int(index[1]), suggestions, short_of)
 
 
+def files_nginx_holds_open(host: testinfra.host.Host) -> list[str]:
+    """The files Nginx's worker processes hold open on a lab host, as paths."""
+    with host.sudo():
+        return host.check_output(
+            "for pid in $(pgrep -f '^nginx: worker process'); do find /proc/$pid/fd -type l -printf '%l\\n'; done"
+        ).splitlines()
+
+
 def answering_ports(client: testinfra.host.Host, target: str, ports: str = "-") -> dict[str, str]:
     """Scan `ports` of `target` from `client`: {port: state} of those that answer.
 
