@@ -151,4 +151,4 @@ def test_the_load_balancer_keeps_a_builds_files_open_between_requests(host):
     for _ in range(8):
         head, _ = head_and_body(host, url)
         assert head.startswith("http/2 200"), head
-    assert path in files_nginx_holds_open(lab_host("lb1"))
+    assert path in files_nginx_holds_open("lb1")

@@ -4,16 +4,14 @@ enforced: Gunicorn's port filtered from the client, open to the load
 balancer), and the site serves. Self-contained: it relies on no other module
 having run before or after it."""
 
-import os
 import subprocess
 import time
 
 import pytest
-from labtest import lab_host
+from labtest import LAB, lab_host
 
 testinfra_hosts = ["client1"]
 
-LAB = f"mol-{os.environ['MOLECULE_SCENARIO_NAME']}"
 HOSTS = ["acme1", "lb1", "app1", "app2", "db1", "client1"]
 UNITS = [
     ("acme1", "pebble.service"),

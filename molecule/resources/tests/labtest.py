@@ -45,6 +45,8 @@ PROJECT = pathlib.Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", pathlib.Path
 SCENARIO = pathlib.Path(os.environ.get("MOLECULE_SCENARIO_DIRECTORY", "."))
 EPHEMERAL = pathlib.Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "."))
 INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", "")
+# The scenario's lab: its hosts are the containers <LAB>-<host> (molecule-create.yml).
+LAB = f"mol-{os.environ.get('MOLECULE_SCENARIO_NAME', '')}"
 # testinfra is given the inventory's folder (with the project's group_vars linked in), as Molecule gives it.
 INVENTORY_DIR = os.path.dirname(INVENTORY)
 # The ansible-playbook of the toolchain running these tests, activated or not.
@@ -137,12 +139,18 @@ def lynis_audit(host: testinfra.host.Host) -> LynisAudit:
     return LynisAudit(int(index[1]), suggestions, short_of)
 
 
-def files_nginx_holds_open(host: testinfra.host.Host) -> list[str]:
-    """The files Nginx's worker processes hold open on a lab host, as paths."""
-    with host.sudo():
-        return host.check_output(
-            "for pid in $(pgrep -f '^nginx: worker process'); do find /proc/$pid/fd -type l -printf '%l\\n'; done"
-        ).splitlines()
+def files_nginx_holds_open(name: str) -> list[str]:
+    """The files Nginx's worker processes hold open on lab host `name`, as paths. Read through podman
+    with every capability: a worker is another user's process that changed its user without exec,
+    so even root in the container may not read its open files (that takes CAP_SYS_PTRACE)."""
+    script = "for pid in $(pgrep -f '^nginx: worker process'); do find /proc/$pid/fd -type l -printf '%l\\n'; done"
+    return subprocess.run(
+        ["podman", "exec", "--privileged", f"{LAB}-{name}", "bash", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.splitlines()
 
 
 def answering_ports(client: testinfra.host.Host, target: str, ports: str = "-") -> dict[str, str]:
