@@ -4,7 +4,9 @@ Creates its own lab ("bench": containers bench-<host> on the lab-bench network),
 runs every section, keeps each section's raw figures in bench/results/ (kept in
 the repository, so the page can be written again from them on any clone), with
 when they were measured and an id of the code measured (lab.code_id), and
-writes docs/benchmarks.md and docs/benchmarks.png from them.
+writes docs/benchmarks.md and docs/benchmarks.png from them. A run that
+measures also records itself (bench/results/last-run.json: its start, end,
+sections, runs and code), so the page says whether every section is from it.
 
   python bench/bench.py [--runs 5] [--only ceiling,http,static,workers,disruption,converge,scale,tls,data]
                         [--report-only] [--keep-lab]
@@ -25,7 +27,7 @@ import time
 
 import report
 import sections
-from lab import RESULTS, ROOT, SCALE_SIZES, lab_up, log, playbook, wheels, write_inventories
+from lab import RESULTS, ROOT, SCALE_SIZES, lab_up, log, playbook, save_run, wheels, write_inventories
 from measure import setup_clients
 
 
@@ -46,7 +48,7 @@ def main() -> int:
     if args.runs < 1:
         raise SystemExit("bench: --runs must be at least 1")
     if not args.report_only:
-        started = time.monotonic()
+        started = time.time()
         write_inventories()
         lab_up()
         wheel = wheels()
@@ -58,7 +60,9 @@ def main() -> int:
         for section in chosen:
             log(f"=== {section}")
             sections.BY_NAME[section].measure(args.runs)
-        log(f"done in {(time.monotonic() - started) / 60:.1f} min")
+        finished = time.time()
+        log(f"done in {(finished - started) / 60:.1f} min")
+        save_run(started, finished, chosen, args.runs)
     report.write(RESULTS, ROOT / "docs")
     return 0
 

@@ -266,9 +266,34 @@ def code_id(commit: str | None = None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
+RUN_RECORD = RESULTS / "last-run.json"
+
+
+def stamp(seconds: float) -> str:
+    """A time as the figures give it: to the minute, UTC."""
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(seconds))
+
+
+def save_run(started: float, finished: float, measured: list[str], runs: int) -> None:
+    """The record of one run of bench.py: when it started and finished, what it
+    measured, how many runs each and the code it measured (lab.code_id at the end),
+    so the page can tell whether its sections come from that one run."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    record = {
+        "started": stamp(started),
+        "finished": stamp(finished),
+        "minutes": round((finished - started) / 60, 1),
+        "sections": measured,
+        "runs": runs,
+        "code": code_id(),
+    }
+    RUN_RECORD.write_text(json.dumps(record, indent=1))
+    log(f"run: saved {RUN_RECORD}")
+
+
 def save(section: str, data: dict) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    data["when"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    data["when"] = stamp(time.time())
     data["code"] = code_id()
     (RESULTS / f"{section}.json").write_text(json.dumps(data, indent=1))
     log(f"{section}: saved {RESULTS / (section + '.json')}")

@@ -14,7 +14,14 @@ import sections
 
 
 def load(results: Path) -> dict:
-    return {p.stem: json.loads(p.read_text()) for p in sorted(results.glob("*.json"))}
+    """Each section's figures, by name (the run record, last-run.json, is not one)."""
+    return {p.stem: json.loads(p.read_text()) for p in sorted(results.glob("*.json")) if p.stem in sections.BY_NAME}
+
+
+def load_run(results: Path) -> dict:
+    """The record of bench.py's last run that measured (lab.save_run), or {}."""
+    path = results / "last-run.json"
+    return json.loads(path.read_text()) if path.exists() else {}
 
 
 def chart(data: dict, path: Path) -> None:
@@ -66,6 +73,32 @@ def code_line(data: dict) -> str:
     return f"**The sections measured different code** (`bench/lab.py` code_id; unknown: saved without it): {parts}."
 
 
+def run_line(data: dict, run: dict) -> str:
+    """Whether every section of the page comes from one run of bench.py: saved
+    between its start and its end, measuring the code it ended on."""
+    if not run:
+        return "**Not one run:** no run of `make bench` is on record; each section's time is above."
+    window = (
+        f"{run['started']} to {run['finished']}, {run['minutes']:.0f} min with the lab's setup, "
+        f"{run['runs']} runs a section, code `{run['code']}`"
+    )
+    of_run = [
+        name
+        for name, figures in data.items()
+        if name in run["sections"]
+        and run["started"] <= figures.get("when", "") <= run["finished"]
+        and figures.get("code") == run["code"]
+    ]
+    if set(of_run) == set(data) == set(sections.ORDER):
+        return f"Every section is from one run of `make bench`: {window}."
+    others = [name for name in data if name not in of_run]
+    never = [name for name in sections.ORDER if name not in data]
+    parts = [f"the last run of `make bench` ({window}) measured {', '.join(of_run) or 'none of them'}"]
+    parts += [f"from other runs: {', '.join(others)}"] if others else []
+    parts += [f"never measured: {', '.join(never)}"] if never else []
+    return "**Not one run:** " + "; ".join(parts) + "."
+
+
 def write(results: Path, docs: Path) -> None:
     data = load(results)
     if not data:
@@ -83,6 +116,8 @@ def write(results: Path, docs: Path) -> None:
         "Sections measured: " + ", ".join(f"{k} ({v['when']})" for k, v in data.items()) + ".",
         "",
         code_line(data),
+        "",
+        run_line(data, load_run(results)),
         "",
     ]
     # Each section under its number in the page's order, whether or not this run measured it.

@@ -237,3 +237,33 @@ def test_the_code_id_names_the_content_of_the_code_paths_as_they_are_on_disk(tmp
     assert lab.code_id() == lab.code_id("HEAD") != committed
     (tmp_path / "app/a.py").write_text("changed\n")
     assert lab.code_id() != lab.code_id("HEAD")
+
+
+def test_the_page_says_whether_its_sections_come_from_one_run():
+    run = {
+        "started": "2026-12-07 05:29 UTC",
+        "finished": "2026-12-07 08:01 UTC",
+        "minutes": 152.4,
+        "sections": list(report.sections.ORDER),
+        "runs": 5,
+        "code": "abc",
+    }
+    whole = {name: {"when": "2026-12-07 06:00 UTC", "code": "abc"} for name in report.sections.ORDER}
+    assert report.run_line(whole, run) == (
+        "Every section is from one run of `make bench`: 2026-12-07 05:29 UTC to 2026-12-07 08:01 UTC,"
+        " 152 min with the lab's setup, 5 runs a section, code `abc`."
+    )
+    # A section saved before the run started, one that measured other code, and one
+    # the run did not measure: each is named as from another run.
+    earlier = whole | {"tls": {"when": "2026-12-06 23:25 UTC", "code": "abc"}, "data": {"when": "x", "code": "def"}}
+    line = report.run_line(earlier, run)
+    assert line.startswith("**Not one run:** the last run of `make bench` (")
+    assert line.endswith(
+        " measured ceiling, http, static, workers, disruption, converge, scale; from other runs: tls, data."
+    )
+    partial = {"static": {"when": "2026-12-07 06:00 UTC", "code": "abc"}}
+    line = report.run_line(partial, run | {"sections": ["static"]})
+    assert line.endswith(
+        " measured static; never measured: ceiling, http, workers, disruption, converge, scale, tls, data."
+    )
+    assert report.run_line(whole, {}).startswith("**Not one run:** no run of `make bench` is on record")
