@@ -253,8 +253,8 @@ def test_the_page_says_whether_its_sections_come_from_one_run():
         "Every section is from one run of `make bench`: 2026-12-07 05:29 UTC to 2026-12-07 08:01 UTC,"
         " 152 min with the lab's setup, 5 runs a section, code `abc`."
     )
-    # A section saved before the run started, one that measured other code, and one
-    # the run did not measure: each is named as from another run.
+    # A section saved before the run started and one that measured other code: each is
+    # named as from another run. Then a run of one section: the rest were never measured.
     earlier = whole | {"tls": {"when": "2026-12-06 23:25 UTC", "code": "abc"}, "data": {"when": "x", "code": "def"}}
     line = report.run_line(earlier, run)
     assert line.startswith("**Not one run:** the last run of `make bench` (")
